@@ -1,0 +1,72 @@
+"""Authentication as request flows.
+
+An ``Auth`` is a generator: it yields a request, receives the response, and may yield again
+(``response = yield request``); one implementation serves the sync and the async client.
+``BasicAuth`` yields once, with its header already on the request: credentials go out on the
+first request, without waiting for a challenge. That is what APIs such as GitHub's need, which
+answer 401 *without* ``WWW-Authenticate`` (the story in shared/seeds).
+"""
+
+from __future__ import annotations
+
+import base64
+import typing
+
+from ._models import Request, Response
+
+__all__ = ["Auth", "BasicAuth", "FunctionAuth", "AuthTypes", "to_auth"]
+
+AuthFlow = typing.Generator[Request, Response, None]
+
+
+class Auth:
+    """Base class of authentication schemes: override ``auth_flow``."""
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        yield request
+
+
+class BasicAuth(Auth):
+    """RFC 7617 Basic, sent preemptively; user and password are encoded as UTF-8."""
+
+    __slots__ = ("_header",)
+
+    def __init__(self, username: str | bytes, password: str | bytes) -> None:
+        user = username.encode("utf-8") if isinstance(username, str) else username
+        secret = password.encode("utf-8") if isinstance(password, str) else password
+        if b":" in user:
+            raise ValueError("a Basic auth user name cannot contain ':' (RFC 7617 §2)")
+        self._header = "Basic " + base64.b64encode(user + b":" + secret).decode("ascii")
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return "BasicAuth(***)"
+
+
+class FunctionAuth(Auth):
+    """``auth=callable``: the callable edits (or replaces) the request before it is sent."""
+
+    def __init__(self, func: typing.Callable[[Request], Request | None]) -> None:
+        self._func = func
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        result = self._func(request)
+        yield result if isinstance(result, Request) else request
+
+
+AuthTypes = typing.Union[
+    Auth, typing.Tuple[str, str], typing.Callable[[Request], typing.Optional[Request]], None
+]
+
+
+def to_auth(auth: AuthTypes) -> Auth | None:
+    if auth is None or isinstance(auth, Auth):
+        return auth
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return BasicAuth(*auth)
+    if callable(auth):
+        return FunctionAuth(auth)
+    raise TypeError(f"auth= must be (user, password), an Auth or a callable, not {auth!r}")

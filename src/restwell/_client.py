@@ -1,0 +1,295 @@
+"""The sync ``Client``: settings merged once, requests built, features run around the transport.
+
+Settings are merged in one place, ``_merge``: a value given to the call beats the client's,
+which beats the environment's, which beats the default. ``UNSET`` marks "not given here".
+
+The hot path (``request`` -> ``_build`` -> ``send``) does no work that can be done once per
+client: default headers are validated at construction, parsed URLs are cached per string,
+and a client without auth, cookies or hooks pays nothing for those features.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing
+
+from ._auth import Auth, AuthTypes, BasicAuth, to_auth
+from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
+from ._content import RequestContent, RequestData, encode_body
+from ._decoders import ACCEPT_ENCODING
+from ._exceptions import ClientClosed, InvalidURL
+from ._headers import Headers, HeaderTypes
+from ._http11 import check_method
+from ._models import Request, Response, set_length
+from ._tls import CertTypes, VerifyTypes
+from ._transport import BaseTransport, HTTPTransport
+from ._urls import URL, QueryParams, encode_form
+from ._version import __version__
+
+__all__ = ["Client", "EventHooks"]
+
+USER_AGENT = f"restwell/{__version__}"
+EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
+CookieTypes = typing.Optional[typing.Mapping[str, str]]
+_URL_CACHE_SIZE = 512
+
+
+class Client:
+    """A session: shared settings and a pool of connections. Thread-safe; use one per app."""
+
+    def __init__(
+        self,
+        *,
+        base_url: URL | str | None = None,
+        headers: HeaderTypes = None,
+        params: QueryParams = None,
+        auth: AuthTypes = None,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        limits: Limits | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
+        cookies: CookieTypes = None,
+        event_hooks: EventHooks | None = None,
+        transport: BaseTransport | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        self.base_url = _base_url(base_url)
+        self.headers = Headers({"User-Agent": USER_AGENT, "Accept": "*/*",
+                                "Accept-Encoding": ACCEPT_ENCODING})
+        if headers:
+            self.headers.update(Headers(headers))
+        self.params = params
+        self.auth = to_auth(auth)
+        self.timeout = Timeout() if isinstance(timeout, UnsetType) else to_timeout(timeout)
+        self.cookies: dict[str, str] = dict(cookies or {})
+        self.event_hooks = {
+            "request": list((event_hooks or {}).get("request", ())),
+            "response": list((event_hooks or {}).get("response", ())),
+        }
+        self.trust_env = trust_env
+        self._transport = transport or HTTPTransport(
+            verify=verify, cert=cert, limits=limits, trust_env=trust_env
+        )
+        self._urls: dict[str, URL] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        base = f" base_url={str(self.base_url)!r}" if self.base_url else ""
+        return f"<Client{base} {self._transport!r}>"
+
+    # -- building requests ---------------------------------------------------------------------
+
+    def _url(self, url: URL | str) -> URL:
+        if isinstance(url, URL):
+            return url if self.base_url is None else self.base_url.join(url)
+        cached = self._urls.get(url)
+        if cached is None:
+            cached = _merge_url(self.base_url, url)
+            if not cached.is_absolute:
+                raise InvalidURL(
+                    f"Invalid URL {url!r}: a request needs an absolute http(s) URL; give a full "
+                    "URL or create the client with base_url="
+                )
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[url] = cached
+        return cached
+
+    def build_request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParams = None,
+        headers: HeaderTypes = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        json: typing.Any = None,
+        cookies: CookieTypes = None,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+    ) -> Request:
+        target = self._url(url)
+        if params or self.params:
+            target = target.copy_merge_params(_merge_params(self.params, params))
+        request = Request.__new__(Request)
+        request.method = check_method(method)
+        request.url = target
+        merged = Headers.__new__(Headers)
+        merged._list = [("Host", target.netloc), *self.headers._list]
+        if headers:
+            _override(merged, Headers(headers))
+        if cookies or self.cookies:
+            _add_cookies(merged, self.cookies, cookies)
+        request.headers = merged
+        request.body = None
+        if content is not None or data is not None or json is not None:
+            content_type, request.body = encode_body(content, data, json)
+            if content_type is not None and "content-type" not in merged:
+                merged._list.append(("Content-Type", content_type))
+        set_length(request)
+        request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
+        request.extensions = {}
+        return request
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParams = None,
+        headers: HeaderTypes = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        json: typing.Any = None,
+        cookies: CookieTypes = None,
+        auth: AuthTypes | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+    ) -> Response:
+        request = self.build_request(
+            method, url, params=params, headers=headers, content=content, data=data,
+            json=json, cookies=cookies, timeout=timeout,
+        )
+        return self.send(request, auth=auth)
+
+    def send(
+        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET
+    ) -> Response:
+        if self._closed:
+            raise ClientClosed("this client was closed; create a new Client to send requests")
+        flow_auth = self._auth_for(request, auth)
+        hooks = self.event_hooks
+        if flow_auth is None:
+            if hooks["request"]:
+                for hook in hooks["request"]:
+                    hook(request)
+            response = self._transport.handle_request(request, stream)
+        else:
+            response = self._send_with_auth(request, flow_auth, stream)
+        if hooks["response"]:
+            for hook in hooks["response"]:
+                hook(response)
+        return response
+
+    def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
+        if not isinstance(auth, UnsetType):
+            return to_auth(auth)
+        if request.url.userinfo:
+            return BasicAuth(request.url.username, request.url.password)
+        if self.auth is not None and (
+            self.base_url is None or self.base_url.origin == request.url.origin
+        ):
+            return self.auth  # client credentials stay on the base_url's origin
+        return None
+
+    def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
+        flow = auth.auth_flow(request)
+        request = next(flow)
+        while True:
+            for hook in self.event_hooks["request"]:
+                hook(request)
+            response = self._transport.handle_request(request, stream)
+            try:
+                next_request = flow.send(response)
+            except StopIteration:
+                return response
+            response.read()
+            response.close()
+            request = next_request
+
+    @contextlib.contextmanager
+    def stream(
+        self, method: str, url: URL | str, **kwargs: typing.Any
+    ) -> typing.Iterator[Response]:
+        """A response whose body is read as you iterate it; closed when the block ends."""
+        auth = kwargs.pop("auth", UNSET)
+        response = self.send(self.build_request(method, url, **kwargs), stream=True, auth=auth)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("OPTIONS", url, **kwargs)
+
+    def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._transport.close()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+def _base_url(base_url: URL | str | None) -> URL | None:
+    if base_url is None:
+        return None
+    url = URL(base_url)
+    if not url.is_absolute:
+        raise InvalidURL(f"Invalid base_url {str(base_url)!r}: it must be an absolute URL")
+    if not url.path.endswith("/"):  # so that relative paths extend it instead of replacing
+        url = url.copy_with(path=url.path + "/")
+    return url
+
+
+def _merge_url(base: URL | None, url: str) -> URL:
+    """A relative URL extends base_url's path: base ``/v3`` + ``/user`` is ``/v3/user``."""
+    if base is None:
+        return URL(url)
+    parsed = URL(url)
+    if parsed.scheme:
+        return parsed
+    return base.join(url.lstrip("/") if not url.startswith("//") else url)
+
+
+def _merge_params(client: QueryParams, call: QueryParams) -> str:
+    if not client:
+        return encode_form(call)
+    if not call:
+        return encode_form(client)
+    call_keys = {k for k, _ in URL("http://x/", params=call).params}
+    kept = [(k, v) for k, v in URL("http://x/", params=client).params if k not in call_keys]
+    return "&".join(part for part in (encode_form(kept), encode_form(call)) if part)
+
+
+def _override(merged: Headers, extra: Headers) -> None:
+    names = {name.lower() for name, _ in extra._list}
+    merged._list = [item for item in merged._list if item[0].lower() not in names]
+    merged._list.extend(extra._list)
+
+
+def _add_cookies(headers: Headers, client: CookieTypes, call: CookieTypes) -> None:
+    cookies = {**(client or {}), **(call or {})}
+    pairs = []
+    for name, value in cookies.items():
+        if not name or any(c in name for c in "=;, \t") or any(c in value for c in ";\r\n\x00"):
+            raise ValueError(f"Invalid cookie {name!r}: names and values cannot hold ';', '=' "
+                             "or control characters")
+        pairs.append(f"{name}={value}")
+    headers.add("Cookie", "; ".join(pairs))

@@ -1,0 +1,128 @@
+"""Request bodies: ``json=``, ``data=`` and ``content=`` turned into bytes or a stream.
+
+A body is either ``bytes`` (sent with the head in one write when small) or a ``BodyStream``:
+a file (sent with ``socket.sendfile`` where the OS allows) or an iterator of bytes. A stream
+of unknown length goes out chunked. Whether a stream can be sent twice (for a stale-connection
+retry, later a redirect) is decided here: files can seek back, iterators cannot.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import typing
+
+from ._exceptions import StreamConsumed
+from ._urls import encode_form
+
+__all__ = ["BodyStream", "encode_body", "RequestContent", "RequestData"]
+
+RequestContent = typing.Union[
+    bytes, str, typing.IO[bytes], typing.Iterable[bytes], typing.AsyncIterable[bytes]
+]
+RequestData = typing.Union[typing.Mapping[str, typing.Any], bytes, str]
+
+
+class BodyStream:
+    """A request body that is read as it is sent."""
+
+    __slots__ = ("source", "length", "_start", "_used")
+
+    def __init__(self, source: typing.Any, length: int | None) -> None:
+        self.source = source
+        self.length = length
+        self._used = False
+        self._start: int | None = None
+        if hasattr(source, "seek") and hasattr(source, "tell"):
+            try:
+                self._start = source.tell()
+            except (OSError, io.UnsupportedOperation):
+                self._start = None
+
+    @property
+    def is_file(self) -> bool:
+        return hasattr(self.source, "read")
+
+    @property
+    def rewindable(self) -> bool:
+        return self._start is not None or not self._used
+
+    def rewind(self) -> None:
+        """Make the stream ready to be sent (again)."""
+        if not self._used:
+            self._used = True
+            return
+        if self._start is None:
+            raise StreamConsumed(
+                "the request body is a one-shot iterator that was already sent; pass bytes "
+                "or a file to allow it to be sent again"
+            )
+        self.source.seek(self._start)
+
+    def iter_chunks(self, size: int = 256 * 1024) -> typing.Iterator[bytes]:
+        if self.is_file:
+            read = self.source.read
+            while True:
+                chunk = read(size)
+                if not chunk:
+                    return
+                yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        else:
+            for chunk in self.source:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                elif not isinstance(chunk, (bytes, bytearray, memoryview)):
+                    raise TypeError(
+                        f"a request body iterator must yield bytes, not {type(chunk).__name__}"
+                    )
+                if chunk:
+                    yield bytes(chunk)
+
+
+def _file_length(file: typing.Any) -> int | None:
+    try:
+        size = os.fstat(file.fileno()).st_size
+        return size - file.tell() if size else None
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        pass
+    if isinstance(file, (io.BytesIO,)):
+        return len(file.getbuffer()) - file.tell()
+    return None
+
+
+def _dump_json(value: typing.Any) -> bytes:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def encode_body(
+    content: RequestContent | None, data: RequestData | None, json: typing.Any
+) -> tuple[str | None, bytes | BodyStream | None]:
+    """(Content-Type to set or None, body) for the body arguments of a request."""
+    given = sum(x is not None for x in (content, data, json))
+    if given > 1:
+        raise TypeError("pass only one of content=, data= and json=")
+    if json is not None:
+        return "application/json", _dump_json(json)
+    if data is not None:
+        if isinstance(data, typing.Mapping):
+            return "application/x-www-form-urlencoded", encode_form(data).encode("ascii")
+        content = data
+    if content is None:
+        return None, None
+    if isinstance(content, bytes):
+        return None, content
+    if isinstance(content, str):
+        return None, content.encode("utf-8")
+    if isinstance(content, (bytearray, memoryview)):
+        return None, bytes(content)
+    if hasattr(content, "read"):
+        return None, BodyStream(content, _file_length(content))
+    if hasattr(content, "__iter__") or hasattr(content, "__aiter__"):
+        return None, BodyStream(content, None)
+    raise TypeError(
+        f"content= must be bytes, str, a file or an iterable of bytes, not {type(content).__name__}"
+    )

@@ -1,0 +1,144 @@
+"""Content-Encoding decoders with bounded output.
+
+Every decoder hands back at most ``CHUNK`` bytes per step however small its input, so a
+1 MB gzip bomb that inflates to 1 GiB streams in bounded pieces (CVE-2025-66471), and a body
+read whole stops at ``max_size`` (CVE-2025-69223). Chains are capped at ``MAX_CHAIN`` links
+counted across all Content-Encoding fields (CVE-2025-66418, CVE-2023-23916).
+This release decodes gzip and deflate (zlib and raw) with the standard library; later ones add
+br and zstd as extras, and Accept-Encoding lists only what is installed.
+"""
+
+from __future__ import annotations
+
+import typing
+import zlib
+
+from ._exceptions import DecodingError
+
+__all__ = ["ACCEPT_ENCODING", "Decoder", "decode_all", "make_decoder"]
+
+CHUNK = 64 * 1024
+MAX_CHAIN = 5
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class _ZlibDecoder:
+    __slots__ = ("_name", "_obj", "_first", "_fed")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        # wbits 47 accepts gzip and zlib; deflate may also arrive raw (RFC 1951), see feed().
+        self._obj = zlib.decompressobj(47 if name == "gzip" else 15)
+        self._first = name == "deflate"
+        self._fed = False
+
+    def feed(self, data: bytes) -> typing.Iterator[bytes]:
+        try:
+            while data:
+                obj = self._obj
+                if obj.eof:
+                    if self._name != "gzip":
+                        return  # bytes after the end of a deflate stream are ignored
+                    obj = self._obj = zlib.decompressobj(47)  # the next gzip member
+                out = obj.decompress(data, CHUNK)
+                self._first = False
+                self._fed = True
+                data = obj.unused_data if obj.eof else obj.unconsumed_tail
+                if out:
+                    yield out
+        except zlib.error as exc:
+            if self._first:  # deflate sent without its zlib header
+                self._obj = zlib.decompressobj(-15)
+                self._first = False
+                yield from self.feed(data)
+                return
+            raise DecodingError(f"the {self._name} body is corrupt: {exc}") from None
+
+    def flush(self) -> typing.Iterator[bytes]:
+        try:
+            out = self._obj.flush()
+        except zlib.error as exc:
+            raise DecodingError(f"the {self._name} body is corrupt: {exc}") from None
+        if self._fed and not self._obj.eof:
+            raise DecodingError(f"the {self._name} body ends before its compressed stream does")
+        if out:
+            yield out
+
+
+class _IdentityDecoder:
+    __slots__ = ()
+
+    def feed(self, data: bytes) -> typing.Iterator[bytes]:
+        yield data
+
+    def flush(self) -> typing.Iterator[bytes]:
+        return iter(())
+
+
+class Decoder:
+    """Decodes a chain of content codings, the last applied decoded first."""
+
+    __slots__ = ("_chain",)
+
+    def __init__(self, chain: list[_ZlibDecoder | _IdentityDecoder]) -> None:
+        self._chain = chain
+
+    def feed(self, data: bytes) -> typing.Iterator[bytes]:
+        return self._run(data, 0)
+
+    def _run(self, data: bytes, index: int) -> typing.Iterator[bytes]:
+        if index == len(self._chain):
+            yield data
+            return
+        for piece in self._chain[index].feed(data):
+            yield from self._run(piece, index + 1)
+
+    def flush(self) -> typing.Iterator[bytes]:
+        for index, decoder in enumerate(self._chain):
+            for piece in decoder.flush():
+                yield from self._run(piece, index + 1)
+
+
+def make_decoder(content_encoding: str) -> Decoder | None:
+    """A decoder for a Content-Encoding value, or None when the body is not encoded."""
+    names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+    names = [n for n in names if n != "identity"]
+    if not names:
+        return None
+    if len(names) > MAX_CHAIN:
+        raise DecodingError(
+            f"Content-Encoding chains {len(names)} codings; at most {MAX_CHAIN} are decoded"
+        )
+    chain: list[_ZlibDecoder | _IdentityDecoder] = []
+    for name in reversed(names):
+        if name in ("gzip", "x-gzip"):
+            chain.append(_ZlibDecoder("gzip"))
+        elif name == "deflate":
+            chain.append(_ZlibDecoder("deflate"))
+        else:
+            raise DecodingError(
+                f"unsupported Content-Encoding {name!r}; restwell decodes {ACCEPT_ENCODING}"
+            )
+    return Decoder(chain)
+
+
+def decode_all(data: bytes, content_encoding: str, max_size: int | None) -> bytes:
+    decoder = make_decoder(content_encoding)
+    if decoder is None:
+        return data
+    out: list[bytes] = []
+    size = 0
+    for piece in _chain_iter(decoder, data):
+        size += len(piece)
+        if max_size is not None and size > max_size:
+            raise DecodingError(
+                f"the decoded body is larger than {max_size} bytes; stream it with "
+                "client.stream(), or raise Limits(max_decompressed_size=...)"
+            )
+        out.append(piece)
+    return b"".join(out)
+
+
+def _chain_iter(decoder: Decoder, data: bytes) -> typing.Iterator[bytes]:
+    yield from decoder.feed(data)
+    yield from decoder.flush()

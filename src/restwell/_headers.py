@@ -1,0 +1,161 @@
+"""Headers: a case-insensitive multi-dict that keeps order and the caller's casing.
+
+Every name and value a caller gives is checked here, once, when it enters a ``Headers``:
+names must be RFC 9110 tokens and values must hold no CTL byte except HTAB (GHSA-2vrm-gr82-f7m5
+rejects the whole 0x00-0x08, 0x0A-0x1F, 0x7F range, not only CR, LF and NUL). The serializer
+can then trust every ``Headers`` it is handed. Headers parsed from a response come from
+llhttp in strict mode, which has already refused CTLs, so they skip the check.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+
+from ._exceptions import InvalidHeader
+
+__all__ = ["Headers", "HeaderTypes", "check_header"]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+HeaderTypes = typing.Union[
+    "Headers",
+    typing.Mapping[str, typing.Union[str, bytes]],
+    typing.Sequence[typing.Tuple[str, typing.Union[str, bytes]]],
+    None,
+]
+
+
+def check_header(name: str, value: str | bytes) -> tuple[str, str]:
+    """Validate one header field; returns it as ``str`` with surrounding blanks stripped."""
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise InvalidHeader(
+            f"Invalid header name {name!r}: a name must be a non-empty token "
+            "(letters, digits and !#$%&'*+-.^_`|~)"
+        )
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    elif not isinstance(value, str):
+        raise InvalidHeader(
+            f"Invalid value for header {name!r}: expected str or bytes, got "
+            f"{type(value).__name__}; convert it with str() first"
+        )
+    bad = _BAD_VALUE.search(value)
+    if bad:
+        raise InvalidHeader(
+            f"Invalid value for header {name!r}: it contains the control character "
+            f"{bad.group()!r}, which could inject headers; remove it"
+        )
+    return name, value.strip(" \t")
+
+
+class Headers(typing.MutableMapping[str, str]):
+    """Case-insensitive, order-keeping, with repeated fields (``get_list``, ``add``)."""
+
+    __slots__ = ("_list",)
+
+    def __init__(self, headers: HeaderTypes = None) -> None:
+        if isinstance(headers, Headers):
+            self._list: list[tuple[str, str]] = headers._list.copy()
+            return
+        self._list = []
+        if headers is None:
+            return
+        items = headers.items() if isinstance(headers, typing.Mapping) else headers
+        for name, value in items:
+            self._list.append(check_header(name, value))
+
+    @classmethod
+    def from_raw(cls, raw: typing.Iterable[tuple[bytes, bytes]]) -> Headers:
+        """Headers parsed off the wire (already validated by the parser)."""
+        new = cls.__new__(cls)
+        new._list = [(n.decode("latin-1"), _decode_value(v)) for n, v in raw]
+        return new
+
+    def get_list(self, key: str) -> list[str]:
+        lkey = key.lower()
+        return [v for n, v in self._list if n.lower() == lkey]
+
+    def add(self, key: str, value: str | bytes) -> None:
+        """Append a field, keeping any that share its name."""
+        self._list.append(check_header(key, value))
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return self._list.copy()
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+    def __getitem__(self, key: str) -> str:
+        values = self.get_list(key)
+        if not values:
+            raise KeyError(key)
+        return ", ".join(values)
+
+    def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        lkey = key.lower()
+        for name, value in self._list:
+            if name.lower() == lkey:
+                values = self.get_list(key)
+                return value if len(values) == 1 else ", ".join(values)
+        return default
+
+    def __setitem__(self, key: str, value: str | bytes) -> None:
+        field = check_header(key, value)
+        lkey = key.lower()
+        self._list = [item for item in self._list if item[0].lower() != lkey]
+        self._list.append(field)
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        existing: str | None = self.get(key)
+        if existing is None:
+            self[key] = default
+            return default
+        return existing
+
+    def __delitem__(self, key: str) -> None:
+        lkey = key.lower()
+        kept = [item for item in self._list if item[0].lower() != lkey]
+        if len(kept) == len(self._list):
+            raise KeyError(key)
+        self._list = kept
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        lkey = key.lower()
+        return any(n.lower() == lkey for n, _ in self._list)
+
+    def __iter__(self) -> typing.Iterator[str]:
+        seen: set[str] = set()
+        for name, _ in self._list:
+            lname = name.lower()
+            if lname not in seen:
+                seen.add(lname)
+                yield name
+
+    def __len__(self) -> int:
+        return len({n.lower() for n, _ in self._list})
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            mine = sorted((n.lower(), v) for n, v in self._list)
+            return mine == sorted((n.lower(), v) for n, v in other._list)
+        if isinstance(other, typing.Mapping):
+            return self == Headers(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = [(n, "[secret]" if n.lower() in _SECRET else v) for n, v in self._list]
+        return f"Headers({shown!r})"
+
+
+def _decode_value(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")

@@ -1,0 +1,414 @@
+"""Request and Response: plain data plus the body-reading API.
+
+A Response's body arrives one of two ways: whole (``_raw_body``, the fast path for ordinary
+calls: one join, decoded on first access) or as a stream of raw chunks (``client.stream()``),
+decoded chunk by chunk with bounded output. Response headers stay as the parser's raw
+``(bytes, bytes)`` pairs until ``.headers`` is first read: most calls only want ``.json()``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import typing
+
+from ._config import Timeout
+from ._content import BodyStream, RequestContent, RequestData, encode_body
+from ._decoders import Decoder, decode_all, make_decoder
+from ._exceptions import (
+    DecodingError,
+    HTTPStatusError,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+)
+from ._headers import Headers, HeaderTypes
+from ._http11 import check_method
+from ._urls import URL, QueryParams
+
+__all__ = ["Request", "Response", "ByteStream"]
+
+
+class ByteStream(typing.Protocol):
+    """What a transport hands a Response for a streamed body: raw chunks, then close()."""
+
+    def __iter__(self) -> typing.Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class Request:
+    """One HTTP request: method, URL, headers and body."""
+
+    __slots__ = ("method", "url", "headers", "body", "timeout", "extensions")
+
+    def __init__(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParams = None,
+        headers: HeaderTypes = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        json: typing.Any = None,
+        timeout: Timeout | None = None,
+    ) -> None:
+        self.method = check_method(method.upper() if method.islower() else method)
+        self.url = URL(url, params=params) if params or not isinstance(url, URL) else url
+        self.headers = Headers(headers)
+        content_type, self.body = encode_body(content, data, json)
+        if content_type is not None and "content-type" not in self.headers:
+            self.headers["Content-Type"] = content_type
+        set_length(self)
+        self.timeout = timeout
+        self.extensions: dict[str, typing.Any] = {}
+
+    @property
+    def content(self) -> bytes:
+        if isinstance(self.body, BodyStream):
+            raise StreamConsumed("the request body is a stream; it has no .content")
+        return self.body or b""
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {self.url.redacted()!r})>"
+
+
+def set_length(request: Request) -> None:
+    """Content-Length or chunked framing for the request's body (RFC 9110 §8.6)."""
+    body, headers = request.body, request.headers
+    if "content-length" in headers or "transfer-encoding" in headers:
+        return
+    if isinstance(body, bytes):
+        if body or request.method not in ("GET", "HEAD", "OPTIONS", "DELETE", "TRACE"):
+            headers["Content-Length"] = str(len(body))
+    elif isinstance(body, BodyStream):
+        if body.length is not None:
+            headers["Content-Length"] = str(body.length)
+        else:
+            headers["Transfer-Encoding"] = "chunked"
+    elif request.method in ("POST", "PUT", "PATCH"):
+        headers["Content-Length"] = "0"
+
+
+class Response:
+    """An HTTP response. Use it as a context manager, or read it, to release its connection."""
+
+    __slots__ = (
+        "status_code",
+        "reason_phrase",
+        "http_version",
+        "request",
+        "history",
+        "extensions",
+        "max_decompressed_size",
+        "_raw_headers",
+        "_headers",
+        "_raw_body",
+        "_content",
+        "_stream",
+        "_content_encoding",
+        "_started",
+        "_elapsed",
+        "_closed",
+        "_consumed",
+    )
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        headers: HeaderTypes = None,
+        content: bytes | str | None = None,
+        stream: ByteStream | None = None,
+        request: Request | None = None,
+        reason_phrase: str = "",
+        http_version: str = "HTTP/1.1",
+    ) -> None:
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase or _reason(status_code)
+        self.http_version = http_version
+        self.request = request  # type: ignore[assignment]
+        self.history: list[Response] = []
+        self.extensions: dict[str, typing.Any] = {}
+        self.max_decompressed_size: int | None = 256 * 1024 * 1024
+        self._raw_headers: list[tuple[bytes, bytes]] | None = None
+        self._headers: Headers | None = Headers(headers)
+        self._raw_body: bytes | None = None
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        self._content = b"" if content is None and stream is None else content
+        self._stream = stream
+        self._content_encoding: bytes | None = None
+        self._started = 0.0
+        self._elapsed = 0.0
+        self._closed = stream is None
+        self._consumed = stream is None
+
+    @classmethod
+    def _from_wire(
+        cls,
+        status: int,
+        reason: bytes,
+        http_version: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        content_encoding: bytes | None,
+        request: Request,
+    ) -> Response:
+        """The transports' constructor: no validation, headers kept raw."""
+        self = cls.__new__(cls)
+        self.status_code = status
+        self.reason_phrase = reason.decode("latin-1")
+        self.http_version = http_version
+        self.request = request
+        self.history = []
+        self.extensions = {}
+        self.max_decompressed_size = 256 * 1024 * 1024
+        self._raw_headers = raw_headers
+        self._headers = None
+        self._raw_body = None
+        self._content = None
+        self._stream = None
+        self._content_encoding = content_encoding
+        self._started = 0.0
+        self._elapsed = 0.0
+        self._closed = False
+        self._consumed = False
+        return self
+
+    # -- metadata ------------------------------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers.from_raw(self._raw_headers or ())
+        return headers
+
+    @property
+    def url(self) -> URL:
+        return self.request.url
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request to the end of the body (or to now, while streaming)."""
+        return datetime.timedelta(seconds=self._elapsed)
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in (301, 302, 303, 307, 308) and "location" in self.headers
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    @property
+    def is_stream_consumed(self) -> bool:
+        return self._consumed
+
+    @property
+    def charset_encoding(self) -> str | None:
+        content_type = self.headers.get("content-type")
+        if not content_type:
+            return None
+        for param in content_type.split(";")[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                value = value.strip().strip("\"'")
+                try:
+                    return codecs.lookup(value).name
+                except LookupError:
+                    return None
+        return None
+
+    @property
+    def encoding(self) -> str:
+        """The text encoding: the charset parameter, UTF-8 for JSON and when none is given."""
+        return self.charset_encoding or "utf-8"
+
+    # -- body ----------------------------------------------------------------------------------
+
+    def _encoding_header(self) -> str | None:
+        if self._raw_headers is not None:
+            encoding = self._content_encoding
+            return encoding.decode("latin-1") if encoding else None
+        return self.headers.get("content-encoding")
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            if self._raw_body is None:
+                raise ResponseNotRead(
+                    "this streamed response was not read; call .read() or iterate it first"
+                )
+            encoding = self._encoding_header()
+            raw, self._raw_body = self._raw_body, None
+            self._content = (
+                decode_all(raw, encoding, self.max_decompressed_size) if encoding else raw
+            )
+        return self._content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding, "replace")
+
+    def json(self, **kwargs: typing.Any) -> typing.Any:
+        import json
+
+        content = self.content
+        try:
+            return json.loads(content, **kwargs)
+        except ValueError as exc:
+            snippet = content[:80].decode("utf-8", "replace")
+            raise DecodingError(
+                f"the body of {self.request.method} {self.request.url.redacted()} "
+                f"({self.status_code}) is not valid JSON: {exc}; it starts {snippet!r}",
+                request=self.request,
+            ) from None
+
+    def read(self) -> bytes:
+        if self._content is None and self._raw_body is None:
+            self._content = b"".join(self.iter_bytes())
+        return self.content
+
+    def iter_raw(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
+        """The body as the server sent it, still content-encoded."""
+        if self._consumed:
+            if self._content is not None or self._raw_body is not None:
+                raw = self._raw_body if self._raw_body is not None else self._content or b""
+                yield from _rechunk([raw], chunk_size)
+                return
+            raise StreamConsumed("the response body was already read")
+        if self._stream is None:
+            raise StreamClosed("the response is closed")
+        self._consumed = True
+        try:
+            yield from _rechunk(self._stream, chunk_size)
+        finally:
+            self.close()
+
+    def iter_bytes(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
+        """The body decoded, in pieces of bounded size."""
+        if self._content is not None or self._raw_body is not None:
+            yield from _rechunk([self.content], chunk_size)
+            return
+        encoding = self._encoding_header()
+        decoder: Decoder | None = make_decoder(encoding) if encoding else None
+        if decoder is None:
+            yield from _rechunk(self.iter_raw(), chunk_size)
+            return
+        yield from _rechunk(_decode_stream(decoder, self.iter_raw()), chunk_size)
+
+    def iter_text(self, chunk_size: int | None = None) -> typing.Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        for chunk in self.iter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    def iter_lines(self) -> typing.Iterator[str]:
+        pending = ""
+        for text in self.iter_text():
+            lines = (pending + text).splitlines(keepends=True)
+            pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+            for line in lines:
+                yield line.rstrip("\r\n")
+        if pending:
+            yield pending
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if self._stream is not None:
+                self._stream.close()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def raise_for_status(self) -> Response:
+        """Raise HTTPStatusError for 4xx and 5xx; return the response otherwise."""
+        if self.status_code < 400:
+            return self
+        kind = "client error" if self.status_code < 500 else "server error"
+        request = self.request
+        message = (
+            f"{self.status_code} {self.reason_phrase} ({kind}) for "
+            f"{request.method} {request.url.redacted()}"
+        )
+        detail = self._error_detail()
+        if detail:
+            message += f": {detail}"
+        raise HTTPStatusError(message, request=request, response=self)
+
+    def _error_detail(self) -> str:
+        if self._content is None and self._raw_body is None:
+            return ""  # a streamed body that was not read: do not read it behind the caller
+        try:
+            text = self.text
+        except DecodingError:
+            return ""
+        if text.lstrip().startswith("{"):
+            try:
+                body = self.json()
+            except DecodingError:
+                body = None
+            if isinstance(body, dict):
+                for key in ("message", "detail", "title", "error_description", "error"):
+                    if isinstance(body.get(key), str):
+                        return str(body[key])[:200]
+        return text[:200].strip()
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code} {self.reason_phrase}]>"
+
+
+def _rechunk(chunks: typing.Iterable[bytes], size: int | None) -> typing.Iterator[bytes]:
+    if size is None:
+        for chunk in chunks:
+            if chunk:
+                yield chunk
+        return
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        while len(buffer) >= size:
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer:
+        yield bytes(buffer)
+
+
+def _decode_stream(decoder: Decoder, raw: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
+    for chunk in raw:
+        yield from decoder.feed(chunk)
+    yield from decoder.flush()
+
+
+_REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently",
+    302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
+    308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+    404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 422: "Unprocessable Content",
+    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
+def _reason(status: int) -> str:
+    return _REASONS.get(status, "")

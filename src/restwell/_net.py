@@ -1,0 +1,223 @@
+"""Blocking sockets: opening connections, sending requests, reading responses.
+
+This is the only sync module that touches sockets, and the one boundary where OS, ``ssl`` and
+timeout exceptions become restwell's: ``map_error`` turns each into the class for the phase it
+happened in (connect, write, read), with the method and URL in the message.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+import typing
+
+from ._content import BodyStream
+from ._exceptions import (
+    CertificateVerifyError,
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    RequestError,
+    TLSError,
+    TransportError,
+    WriteError,
+    WriteTimeout,
+)
+from ._http11 import ResponseParser
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+    from ._models import Request
+
+__all__ = ["Connection", "open_connection", "map_error", "remaining"]
+
+RECV = 64 * 1024
+RECV_LARGE = 256 * 1024
+SMALL_BODY = 64 * 1024
+_POLL_BAD = select.POLLIN | select.POLLERR | select.POLLHUP | select.POLLNVAL
+
+_PHASES = {
+    "connect": (ConnectTimeout, ConnectError, "connecting to"),
+    "write": (WriteTimeout, WriteError, "sending the request to"),
+    "read": (ReadTimeout, ReadError, "waiting for the response from"),
+}
+
+
+def remaining(phase_timeout: float | None, deadline: float | None) -> float | None:
+    """The timeout for the next socket call: the phase's, cut short by the total deadline."""
+    if deadline is None:
+        return phase_timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("total deadline")
+    return left if phase_timeout is None else min(phase_timeout, left)
+
+
+def map_error(exc: BaseException, phase: str, request: Request) -> RequestError:
+    """The one place OS, ssl and timeout errors become restwell exceptions."""
+    where = f"{request.method} {request.url.redacted()}"
+    timeout_cls, network_cls, doing = _PHASES[phase]
+    if isinstance(exc, RequestError):
+        error = type(exc)(f"{exc} ({where})", request=request)
+    elif isinstance(exc, (TimeoutError, socket.timeout)):
+        limit = "the total deadline" if str(exc) == "total deadline" else f"the {phase} timeout"
+        error = timeout_cls(
+            f"timed out {doing} {where} ({limit}); raise restwell.Timeout({phase}=...) "
+            "if the server is known to be slow",
+            request=request,
+        )
+    elif _is_ssl_error(exc):
+        error = _map_ssl(exc, where, request)
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        hint = {
+            "connect": "check the host, port and network",
+            "write": "the server closed the connection while we were sending",
+            "read": "the server closed or reset the connection",
+        }[phase]
+        error = network_cls(f"error {doing} {where}: {reason}; {hint}", request=request)
+    else:
+        error = network_cls(f"error {doing} {where}: {exc!r}", request=request)
+    error.__cause__ = exc
+    return error
+
+
+def _is_ssl_error(exc: BaseException) -> bool:
+    ssl = __import__("sys").modules.get("ssl")
+    return ssl is not None and isinstance(exc, ssl.SSLError)
+
+
+def _map_ssl(exc: BaseException, where: str, request: Request) -> TransportError:
+    import ssl
+
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return CertificateVerifyError(
+            f"the TLS certificate of {where} did not verify: {exc.verify_message}; pass "
+            "verify='/path/to/ca.pem' for a private CA (verify=False only for testing)",
+            request=request,
+        )
+    return TLSError(f"TLS error with {where}: {exc.reason or exc}", request=request)
+
+
+def open_connection(
+    host: str,
+    port: int,
+    context: ssl.SSLContext | None,
+    timeout: float | None,
+) -> socket.socket:
+    """A connected socket (TLS already negotiated when ``context`` is given)."""
+    sock = socket.create_connection((host, port), timeout=timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context is not None:
+            sock = context.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class Connection:
+    """One HTTP/1.1 connection to one origin, used by one request at a time."""
+
+    __slots__ = ("sock", "key", "idle_since", "served", "_poller", "_timeout", "__weakref__")
+
+    def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
+        self.sock = sock
+        self.key = key
+        self.idle_since = 0.0
+        self.served = 0
+        self._poller = select.poll()
+        self._poller.register(sock.fileno(), select.POLLIN)
+        self._timeout: float | None = -1.0
+
+    def __repr__(self) -> str:
+        scheme, host, port = self.key[:3]
+        return f"<Connection {scheme}://{host}:{port} served={self.served}>"
+
+    def is_usable(self) -> bool:
+        """False when the peer closed or sent bytes while the connection sat idle."""
+        return not self._poller.poll(0)
+
+    def _set_timeout(self, value: float | None) -> None:
+        if value != self._timeout:
+            self.sock.settimeout(value)
+            self._timeout = value
+
+    def send(
+        self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
+        deadline: float | None,
+    ) -> None:
+        self._set_timeout(remaining(timeout, deadline))
+        sock = self.sock
+        if body is None:
+            sock.sendall(head)
+        elif isinstance(body, bytes):
+            if len(body) <= SMALL_BODY:
+                sock.sendall(head + body)
+            else:
+                sock.sendall(head)
+                sock.sendall(body)
+        else:
+            body.rewind()
+            sock.sendall(head)
+            self._send_stream(body)
+
+    def _send_stream(self, body: BodyStream) -> None:
+        sock = self.sock
+        source = body.source
+        if body.length is not None and body.is_file and hasattr(source, "fileno"):
+            try:
+                offset = source.tell()
+                sent = sock.sendfile(source, offset, body.length)
+                source.seek(offset + sent)
+                if sent != body.length:
+                    raise WriteError(f"the request body file ended after {sent} bytes")
+                return
+            except (AttributeError, ValueError, OSError) as exc:
+                if isinstance(exc, OSError) and not _is_unsupported(exc):
+                    raise
+        chunked = body.length is None
+        sent = 0
+        for chunk in body.iter_chunks():
+            sent += len(chunk)
+            sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if chunked:
+            sock.sendall(b"0\r\n\r\n")
+        elif sent != body.length:
+            raise WriteError(
+                f"the request body was {sent} bytes but Content-Length said {body.length}"
+            )
+
+    def receive(
+        self, parser: ResponseParser, until_complete: bool, timeout: float | None,
+        deadline: float | None,
+    ) -> None:
+        """Read until the head (or the whole response) has been parsed."""
+        recv = self.sock.recv
+        if deadline is None:
+            self._set_timeout(timeout)
+        while not (parser.complete if until_complete else parser.headers_done):
+            if deadline is not None:
+                self._set_timeout(remaining(timeout, deadline))
+            data = recv(RECV if parser.body_bytes < SMALL_BODY else RECV_LARGE)
+            if not data:
+                parser.feed_eof()
+                return
+            parser.feed(data)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:  # pragma: no cover - closing never matters to the caller
+            pass
+
+
+def _is_unsupported(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSOCK)
+

@@ -1,0 +1,150 @@
+"""The sync connection pool: a bookkeeper indexed by origin.
+
+Invariants (checked by tests through ``stats()``):
+- ``total`` counts every connection that is open or being opened; it never exceeds
+  ``max_connections``, and per origin never exceeds ``max_per_host``.
+- A connection is either idle in ``_idle[key]`` or held by exactly one request.
+- A connection goes back to the idle list only when its response was read to the end and the
+  server allowed keep-alive; anything else is closed, so a half-read or out-of-sync connection
+  is never handed to the next request.
+- An idle connection past its expiry, or one the peer closed (or wrote to) while idle, is
+  closed instead of handed out.
+Acquire and release are O(1) apart from the expired connections they close.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing
+
+from ._config import Limits
+from ._exceptions import ClientClosed, PoolTimeout
+from ._net import Connection
+
+__all__ = ["ConnectionPool", "PoolKey"]
+
+PoolKey = typing.Tuple[typing.Any, ...]
+
+
+class ConnectionPool:
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._max_total = limits.max_connections
+        self._max_host = limits.max_per_host or limits.max_connections
+        self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._idle: dict[PoolKey, list[Connection]] = {}
+        self._per_host: dict[PoolKey, int] = {}
+        self._total = 0
+        self._idle_count = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        return f"<ConnectionPool total={s['total']} idle={s['idle']} in_use={s['in_use']}>"
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "total": self._total,
+                "idle": self._idle_count,
+                "in_use": self._total - self._idle_count,
+            }
+
+    def acquire(self, key: PoolKey, timeout: float | None) -> Connection | None:
+        """An idle connection for ``key``, or None with a slot reserved for a new one."""
+        with self._lock:
+            conn = self._take_idle(key)
+            if conn is not None or self._reserve(key):
+                return conn
+            end = None if timeout is None else time.monotonic() + timeout
+            while True:
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    raise PoolTimeout(
+                        f"no connection to {key[0]}://{key[1]}:{key[2]} became free within "
+                        f"{timeout} s ({self._total} open, limit {self._max_total}); raise "
+                        "Limits(max_connections=...) or Timeout(pool=...)"
+                    )
+                self._freed.wait(left)
+                conn = self._take_idle(key)
+                if conn is not None or self._reserve(key):
+                    return conn
+
+    def _take_idle(self, key: PoolKey) -> Connection | None:
+        if self._closed:
+            raise ClientClosed("the client was closed; create a new one to send requests")
+        idle = self._idle.get(key)
+        if not idle:
+            return None
+        expiry = self._limits.idle_expiry
+        now = time.monotonic()
+        while idle:
+            conn = idle.pop()
+            self._idle_count -= 1
+            if (expiry is None or now - conn.idle_since < expiry) and conn.is_usable():
+                return conn
+            self._forget(conn)
+        return None
+
+    def _reserve(self, key: PoolKey) -> bool:
+        if self._max_total is not None and self._total >= self._max_total:
+            if not self._evict_idle():
+                return False
+        host_count = self._per_host.get(key, 0)
+        if self._max_host is not None and host_count >= self._max_host:
+            return False
+        self._per_host[key] = host_count + 1
+        self._total += 1
+        return True
+
+    def _evict_idle(self) -> bool:
+        """Close one idle connection (of any origin) to make room; False if none is idle."""
+        for idle in self._idle.values():
+            if idle:
+                self._idle_count -= 1
+                self._forget(idle.pop(0))
+                return True
+        return False
+
+    def _forget(self, conn: Connection) -> None:
+        conn.close()
+        self._total -= 1
+        count = self._per_host[conn.key] - 1
+        if count:
+            self._per_host[conn.key] = count
+        else:
+            del self._per_host[conn.key]
+
+    def release(self, conn: Connection, reusable: bool) -> None:
+        """Give a connection back after its response: kept idle if reusable, else closed."""
+        with self._lock:
+            if reusable and not self._closed and self._idle_count < self._limits.max_idle:
+                conn.idle_since = time.monotonic()
+                self._idle.setdefault(conn.key, []).append(conn)
+                self._idle_count += 1
+            else:
+                self._forget(conn)
+            self._freed.notify()
+
+    def cancel_reservation(self, key: PoolKey) -> None:
+        """A reserved slot whose connection could not be opened."""
+        with self._lock:
+            self._total -= 1
+            count = self._per_host[key] - 1
+            if count:
+                self._per_host[key] = count
+            else:
+                del self._per_host[key]
+            self._freed.notify()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for idle in self._idle.values():
+                for conn in idle:
+                    self._forget(conn)
+            self._idle.clear()
+            self._idle_count = 0
+            self._freed.notify_all()

@@ -1,0 +1,226 @@
+"""Sync transports: send exactly one request, return exactly one response, know no policy.
+
+``HTTPTransport`` owns a connection pool and its TLS settings. One request goes:
+acquire a connection (or a slot for a new one) -> send the head and body -> read the head ->
+either read the body whole (the fast path) or hand the caller a ``ConnectionStream``. The
+connection returns to the pool only once its response was read to the end and keep-alive was
+allowed. A request that fails on a reused connection before a single response byte arrived
+met a connection the server had already closed: it is sent once more on another connection
+(RFC 9112 §9.3.1), provided its body can be sent again.
+"""
+
+from __future__ import annotations
+
+import time
+import typing
+
+from ._config import Limits, Timeout
+from ._content import BodyStream
+from ._exceptions import ClientClosed, RequestError, UnsupportedProtocol
+from ._http11 import ResponseParser, encode_head
+from ._models import Request, Response
+from ._net import Connection, map_error, open_connection, remaining
+from ._pool import ConnectionPool
+from ._tls import CertTypes, VerifyTypes, ssl_context
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+__all__ = ["BaseTransport", "HTTPTransport"]
+
+DEFAULT_TIMEOUT = Timeout()
+
+
+class BaseTransport:
+    """The interface every sync transport implements (see ``restwell.testing.MockTransport``)."""
+
+    def handle_request(self, request: Request, stream: bool = False) -> Response:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class HTTPTransport(BaseTransport):
+    """HTTP/1.1 over TCP and TLS with a pool of keep-alive connections."""
+
+    def __init__(
+        self,
+        *,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
+        limits: Limits | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        self._verify = verify
+        self._cert = cert
+        self._trust_env = trust_env
+        self._limits = limits or Limits()
+        self._pool = ConnectionPool(self._limits)
+        self._context: ssl.SSLContext | None = None
+
+    def __repr__(self) -> str:
+        return f"<HTTPTransport verify={self._verify!r} {self._pool!r}>"
+
+    @property
+    def pool(self) -> ConnectionPool:
+        return self._pool
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl_context(self._verify, self._cert, self._trust_env)
+        return self._context
+
+    def handle_request(self, request: Request, stream: bool = False) -> Response:
+        url = request.url
+        if url.scheme != "http" and url.scheme != "https":
+            raise UnsupportedProtocol(
+                f"cannot send {request.method} {url.redacted()}: restwell speaks http:// and "
+                "https:// only",
+                request=request,
+            )
+        timeout = request.timeout or DEFAULT_TIMEOUT
+        deadline = None if timeout.total is None else time.monotonic() + timeout.total
+        head = encode_head(request.method, url.target, request.headers._list)
+        started = time.perf_counter()
+        conn, parser = self._exchange(request, head, timeout, deadline)
+        response = Response._from_wire(
+            parser.status, parser.reason, parser.http_version, parser.raw_headers,
+            parser.content_encoding, request,
+        )
+        response.max_decompressed_size = self._limits.max_decompressed_size
+        response._started = started
+        if stream and not parser.complete:
+            response._stream = ConnectionStream(self, conn, parser, request, timeout, deadline)
+            return response
+        if not parser.complete:
+            try:
+                conn.receive(parser, True, timeout.read, deadline)
+            except BaseException as exc:
+                self._pool.release(conn, False)
+                raise _mapped(exc, "read", request) from None
+        self._pool.release(conn, parser.keep_alive)
+        response._raw_body = parser.take_body()
+        response._consumed = response._closed = True
+        response._elapsed = time.perf_counter() - started
+        return response
+
+    def _exchange(
+        self, request: Request, head: bytes, timeout: Timeout, deadline: float | None
+    ) -> tuple[Connection, ResponseParser]:
+        """Send the request and read the response head, retrying once on a stale connection."""
+        body = request.body
+        limits = self._limits
+        for attempt in (0, 1):
+            conn = self._connection(request, timeout, deadline)
+            parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
+                                    limits.max_header_count)
+            phase = "write"
+            try:
+                conn.send(head, body, timeout.write, deadline)
+                phase = "read"
+                conn.receive(parser, False, timeout.read, deadline)
+            except BaseException as exc:
+                self._pool.release(conn, False)
+                if attempt == 0 and _stale(conn, parser, body, exc):
+                    continue
+                raise _mapped(exc, phase, request) from None
+            conn.served += 1
+            return conn, parser
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connection(self, request: Request, timeout: Timeout, deadline: float | None) -> Connection:
+        url = request.url
+        key = (url.scheme, url.host, url.effective_port)
+        try:
+            conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
+        except TimeoutError as exc:
+            raise _mapped(exc, "connect", request) from None
+        except ClientClosed:
+            raise
+        except RequestError as exc:
+            exc._request = request
+            raise
+        if conn is not None:
+            return conn
+        try:
+            context = self._ssl_context() if url.scheme == "https" else None
+            sock = open_connection(url.host, url.effective_port, context,
+                                   remaining(timeout.connect, deadline))
+        except BaseException as exc:
+            self._pool.cancel_reservation(key)
+            raise _mapped(exc, "connect", request) from None
+        return Connection(sock, key)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _stale(conn: Connection, parser: ResponseParser, body: object, exc: BaseException) -> bool:
+    """Did a reused connection fail before the server said a word, with a body we can resend?"""
+    if conn.served == 0 or parser.received:
+        return False
+    if not isinstance(exc, (OSError, RequestError)) or isinstance(exc, TimeoutError):
+        return False
+    return not isinstance(body, BodyStream) or body.rewindable
+
+
+def _mapped(exc: BaseException, phase: str, request: Request) -> BaseException:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        return exc
+    return map_error(exc, phase, request)
+
+
+class ConnectionStream:
+    """A streamed response body read straight off its connection."""
+
+    __slots__ = ("_transport", "_conn", "_parser", "_request", "_timeout", "_deadline", "_done")
+
+    def __init__(
+        self, transport: HTTPTransport, conn: Connection, parser: ResponseParser,
+        request: Request, timeout: Timeout, deadline: float | None,
+    ) -> None:
+        self._transport = transport
+        self._conn: Connection | None = conn
+        self._parser = parser
+        self._request = request
+        self._timeout = timeout
+        self._deadline = deadline
+        self._done = False
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        parser = self._parser
+        conn = self._conn
+        if conn is None:
+            raise ClientClosed("the response was closed before its body was read")
+        chunk = parser.take_body()
+        if chunk:
+            yield chunk
+        read_timeout = self._timeout.read
+        sock = conn.sock
+        try:
+            while not parser.complete:
+                conn._set_timeout(remaining(read_timeout, self._deadline))
+                data = sock.recv(256 * 1024)
+                if not data:
+                    parser.feed_eof()
+                else:
+                    parser.feed(data)
+                chunk = parser.take_body()
+                if chunk:
+                    yield chunk
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            self._finish(False)
+            raise _mapped(exc, "read", self._request) from None
+        self._finish(parser.keep_alive)
+
+    def _finish(self, reusable: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._transport.pool.release(conn, reusable)
+
+    def close(self) -> None:
+        """Closing before the end closes the connection: it is never reused half-read."""
+        self._finish(self._parser.complete and self._parser.keep_alive)
