@@ -17,9 +17,8 @@ from ._auth import Auth, AuthTypes, BasicAuth, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
 from ._content import RequestContent, RequestData, encode_body
 from ._decoders import ACCEPT_ENCODING
-from ._exceptions import ClientClosed, InvalidURL
-from ._headers import Headers, HeaderTypes
-from ._http11 import check_method
+from ._exceptions import ClientClosed, InvalidHeader, InvalidURL
+from ._headers import Headers, HeaderTypes, check_method
 from ._models import Request, Response, set_length
 from ._tls import CertTypes, VerifyTypes
 from ._transport import BaseTransport, HTTPTransport
@@ -289,7 +288,7 @@ def _add_cookies(headers: Headers, client: CookieTypes, call: CookieTypes) -> No
     pairs = []
     for name, value in cookies.items():
         if not name or any(c in name for c in "=;, \t") or any(c in value for c in ";\r\n\x00"):
-            raise ValueError(f"Invalid cookie {name!r}: names and values cannot hold ';', '=' "
-                             "or control characters")
+            raise InvalidHeader(f"Invalid cookie {name!r}: names and values cannot hold ';', "
+                                "'=' or control characters")
         pairs.append(f"{name}={value}")
     headers.add("Cookie", "; ".join(pairs))

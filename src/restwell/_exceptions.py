@@ -19,7 +19,7 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │   │   │   ├── ReadError
     │   │   │   └── WriteError
     │   │   ├── ProtocolError
-    │   │   │   ├── LocalProtocolError     we were asked to send something invalid
+    │   │   │   ├── LocalProtocolError     we were asked to send something invalid (a ValueError)
     │   │   │   └── RemoteProtocolError    the server broke HTTP/1.1
     │   │   │       └── IncompleteBodyError  the body ended before its declared length
     │   │   ├── ProxyError
@@ -116,8 +116,8 @@ class ProtocolError(TransportError):
     pass
 
 
-class LocalProtocolError(ProtocolError):
-    pass
+class LocalProtocolError(ProtocolError, ValueError):
+    """We were asked to send something HTTP cannot carry (a bad method, say)."""
 
 
 class RemoteProtocolError(ProtocolError):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import typing
 
-from ._exceptions import InvalidHeader
+from ._exceptions import InvalidHeader, LocalProtocolError
 
-__all__ = ["Headers", "HeaderTypes", "check_header"]
+__all__ = ["Headers", "HeaderTypes", "check_header", "check_method"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_KNOWN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
 _SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 HeaderTypes = typing.Union[
@@ -49,6 +50,18 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
             f"{bad.group()!r}, which could inject headers; remove it"
         )
     return name, value.strip(" \t")
+
+
+def check_method(method: str) -> str:
+    """The method as sent; anything but a token raises (CVE-2020-26116, CVE-2023-49082)."""
+    if method in _KNOWN_METHODS:
+        return method
+    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+        raise LocalProtocolError(
+            f"Invalid HTTP method {method!r}: a method must be a token such as 'GET'; "
+            "spaces and control characters are not allowed"
+        )
+    return method
 
 
 class Headers(typing.MutableMapping[str, str]):

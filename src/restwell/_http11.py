@@ -20,29 +20,14 @@ The parser keeps its results as plain attributes instead of event objects: the d
 
 from __future__ import annotations
 
-import re
-
 import httptools
 
-from ._exceptions import IncompleteBodyError, LocalProtocolError, RemoteProtocolError
+from ._exceptions import IncompleteBodyError, RemoteProtocolError
+from ._headers import check_method
 
 __all__ = ["ResponseParser", "encode_head", "check_method"]
 
 MAX_INTERIM = 10
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_KNOWN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
-
-
-def check_method(method: str) -> str:
-    """The method as sent; anything but a token raises (CVE-2020-26116, CVE-2023-49082)."""
-    if method in _KNOWN_METHODS:
-        return method
-    if not isinstance(method, str) or not _METHOD.fullmatch(method):
-        raise LocalProtocolError(
-            f"Invalid HTTP method {method!r}: a method must be a token such as 'GET'; "
-            "spaces and control characters are not allowed"
-        )
-    return method
 
 
 def encode_head(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:
@@ -169,7 +154,7 @@ class ResponseParser:
         raise error
 
     def on_status(self, reason: bytes) -> None:
-        self.reason = reason
+        self.reason += reason  # llhttp may hand the reason over in pieces
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self.headers_done:  # a trailer field: bounded, then dropped
@@ -194,6 +179,7 @@ class ResponseParser:
             if self.interim > MAX_INTERIM:
                 self._fail(RemoteProtocolError(f"more than {MAX_INTERIM} 1xx responses"))
             self.raw_headers = []
+            self.reason = b""
             self._head_bytes = 0
             self._in_interim = True
             return
@@ -202,7 +188,9 @@ class ResponseParser:
         self._scan_framing()
         self.headers_done = True
         if self._head_request:
-            self.keep_alive = parser.should_keep_alive()
+            # llhttp would wait for a body that never comes; judge reuse by version and
+            # the Connection field alone.
+            self.keep_alive = self._connection_reusable()
             self.complete = True
 
     def _scan_framing(self) -> None:
@@ -220,6 +208,15 @@ class ResponseParser:
                 )
         if self.status in (204, 304):
             self.content_length = 0
+
+    def _connection_reusable(self) -> bool:
+        tokens: set[bytes] = set()
+        for name, value in self.raw_headers:
+            if len(name) == 10 and name.lower() == b"connection":
+                tokens.update(t.strip().lower() for t in value.split(b","))
+        if self.http_version == "HTTP/1.0":
+            return b"keep-alive" in tokens
+        return b"close" not in tokens
 
     def on_body(self, chunk: bytes) -> None:
         if self.complete:  # bytes after a HEAD response: the stream is out of sync

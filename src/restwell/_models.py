@@ -22,8 +22,7 @@ from ._exceptions import (
     StreamClosed,
     StreamConsumed,
 )
-from ._headers import Headers, HeaderTypes
-from ._http11 import check_method
+from ._headers import Headers, HeaderTypes, check_method
 from ._urls import URL, QueryParams
 
 __all__ = ["Request", "Response", "ByteStream"]
@@ -158,7 +157,7 @@ class Response:
         """The transports' constructor: no validation, headers kept raw."""
         self = cls.__new__(cls)
         self.status_code = status
-        self.reason_phrase = reason.decode("latin-1")
+        self.reason_phrase = reason.decode("latin-1") if reason else _reason(status)
         self.http_version = http_version
         self.request = request
         self.history = []
@@ -297,15 +296,13 @@ class Response:
 
     def iter_bytes(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
         """The body decoded, in pieces of bounded size."""
-        if self._content is not None or self._raw_body is not None:
-            yield from _rechunk([self.content], chunk_size)
+        if self._content is not None:
+            yield from _rechunk([self._content], chunk_size)
             return
         encoding = self._encoding_header()
         decoder: Decoder | None = make_decoder(encoding) if encoding else None
-        if decoder is None:
-            yield from _rechunk(self.iter_raw(), chunk_size)
-            return
-        yield from _rechunk(_decode_stream(decoder, self.iter_raw()), chunk_size)
+        raw = self.iter_raw()
+        yield from _rechunk(raw if decoder is None else _decode_stream(decoder, raw), chunk_size)
 
     def iter_text(self, chunk_size: int | None = None) -> typing.Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
@@ -347,8 +344,9 @@ class Response:
             return self
         kind = "client error" if self.status_code < 500 else "server error"
         request = self.request
+        reason = f" {self.reason_phrase}" if self.reason_phrase else ""
         message = (
-            f"{self.status_code} {self.reason_phrase} ({kind}) for "
+            f"{self.status_code}{reason} ({kind}) for "
             f"{request.method} {request.url.redacted()}"
         )
         detail = self._error_detail()

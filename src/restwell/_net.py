@@ -56,16 +56,20 @@ def remaining(phase_timeout: float | None, deadline: float | None) -> float | No
     return left if phase_timeout is None else min(phase_timeout, left)
 
 
-def map_error(exc: BaseException, phase: str, request: Request) -> RequestError:
+def map_error(
+    exc: BaseException, phase: str, request: Request, deadline: float | None = None
+) -> RequestError:
     """The one place OS, ssl and timeout errors become restwell exceptions."""
     where = f"{request.method} {request.url.redacted()}"
     timeout_cls, network_cls, doing = _PHASES[phase]
     if isinstance(exc, RequestError):
         error = type(exc)(f"{exc} ({where})", request=request)
     elif isinstance(exc, (TimeoutError, socket.timeout)):
-        limit = "the total deadline" if str(exc) == "total deadline" else f"the {phase} timeout"
+        hit_deadline = deadline is not None and time.monotonic() >= deadline - 0.005
+        limit = "the total deadline" if hit_deadline else f"the {phase} timeout"
         error = timeout_cls(
-            f"timed out {doing} {where} ({limit}); raise restwell.Timeout({phase}=...) "
+            f"timed out {doing} {where} ({limit}); raise restwell.Timeout"
+            f"({'total' if hit_deadline else phase}=...) "
             "if the server is known to be slow",
             request=request,
         )

@@ -69,6 +69,8 @@ def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> 
 
 
 def _load_trust(context: ssl.SSLContext, verify: bool | str, env: tuple[str | None, ...]) -> None:
+    import ssl
+
     if isinstance(verify, str):
         if os.path.isdir(verify):
             context.load_verify_locations(capath=verify)
@@ -79,18 +81,21 @@ def _load_trust(context: ssl.SSLContext, verify: bool | str, env: tuple[str | No
     if cafile or capath:
         context.load_verify_locations(cafile=cafile or None, capath=capath or None)
         return
-    context.load_default_certs()
-    if context.cert_store_stats()["x509_ca"] == 0 and not _system_capath_has_certs():
+    # OpenSSL's compiled-in paths, named explicitly: set_default_verify_paths() would read
+    # SSL_CERT_FILE behind our back even when trust_env is off.
+    paths = ssl.get_default_verify_paths()
+    system_file = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
+    system_dir = paths.openssl_capath if _has_certs(paths.openssl_capath) else None
+    if system_file or system_dir:
+        context.load_verify_locations(cafile=system_file, capath=system_dir)
+    else:
         import certifi
 
         context.load_verify_locations(cafile=certifi.where())
 
 
-def _system_capath_has_certs() -> bool:
-    import ssl
-
-    capath = ssl.get_default_verify_paths().capath
+def _has_certs(capath: str) -> bool:
     try:
-        return bool(capath) and any(name.endswith(".0") for name in os.listdir(capath))
+        return any(name.endswith(".0") for name in os.listdir(capath))
     except OSError:
         return False

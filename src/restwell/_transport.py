@@ -98,7 +98,7 @@ class HTTPTransport(BaseTransport):
                 conn.receive(parser, True, timeout.read, deadline)
             except BaseException as exc:
                 self._pool.release(conn, False)
-                raise _mapped(exc, "read", request) from None
+                raise _mapped(exc, "read", request, deadline) from None
         self._pool.release(conn, parser.keep_alive)
         response._raw_body = parser.take_body()
         response._consumed = response._closed = True
@@ -124,7 +124,7 @@ class HTTPTransport(BaseTransport):
                 self._pool.release(conn, False)
                 if attempt == 0 and _stale(conn, parser, body, exc):
                     continue
-                raise _mapped(exc, phase, request) from None
+                raise _mapped(exc, phase, request, deadline) from None
             conn.served += 1
             return conn, parser
         raise AssertionError("unreachable")  # pragma: no cover
@@ -135,7 +135,7 @@ class HTTPTransport(BaseTransport):
         try:
             conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
         except TimeoutError as exc:
-            raise _mapped(exc, "connect", request) from None
+            raise _mapped(exc, "connect", request, deadline) from None
         except ClientClosed:
             raise
         except RequestError as exc:
@@ -149,7 +149,7 @@ class HTTPTransport(BaseTransport):
                                    remaining(timeout.connect, deadline))
         except BaseException as exc:
             self._pool.cancel_reservation(key)
-            raise _mapped(exc, "connect", request) from None
+            raise _mapped(exc, "connect", request, deadline) from None
         return Connection(sock, key)
 
     def close(self) -> None:
@@ -165,10 +165,12 @@ def _stale(conn: Connection, parser: ResponseParser, body: object, exc: BaseExce
     return not isinstance(body, BodyStream) or body.rewindable
 
 
-def _mapped(exc: BaseException, phase: str, request: Request) -> BaseException:
+def _mapped(
+    exc: BaseException, phase: str, request: Request, deadline: float | None = None
+) -> BaseException:
     if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
         return exc
-    return map_error(exc, phase, request)
+    return map_error(exc, phase, request, deadline)
 
 
 class ConnectionStream:
@@ -213,7 +215,7 @@ class ConnectionStream:
             raise
         except BaseException as exc:
             self._finish(False)
-            raise _mapped(exc, "read", self._request) from None
+            raise _mapped(exc, "read", self._request, self._deadline) from None
         self._finish(parser.keep_alive)
 
     def _finish(self, reusable: bool) -> None:

@@ -1,0 +1,292 @@
+"""Faults from a scripted raw-socket server: each ends in restwell's own exception or a
+transparent, safe recovery, and the pool is clean afterwards."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+import typing
+
+import pytest
+from servers import ScriptedServer, read_request
+
+import restwell
+from restwell import Client, Limits, Timeout
+
+Start = typing.Callable[[typing.Callable[[socket.socket, int], None]], ScriptedServer]
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def pool_of(client: Client) -> dict[str, int]:
+    return client._transport.pool.stats()  # type: ignore[attr-defined,no-any-return]
+
+
+def reply(data: bytes, then_close: bool = True) -> typing.Callable[[socket.socket, int], None]:
+    def handler(conn: socket.socket, index: int) -> None:
+        if read_request(conn):
+            conn.sendall(data)
+        if not then_close:
+            time.sleep(5)
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "words"),
+    [
+        (b"", restwell.RemoteProtocolError, "without a response"),
+        (b"HTTP/1.1 200 OK\r\nContent-Le", restwell.RemoteProtocolError, "response head"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n" + b"x" * 12,
+         restwell.IncompleteBodyError, "12 of 22"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+         restwell.IncompleteBodyError, "chunked"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 9000000000000\r\n\r\n0123456789",
+         restwell.IncompleteBodyError, "10 of 9000000000000"),
+        (b"HTTPS/1.1 200 OK\r\n\r\n", restwell.RemoteProtocolError, "malformed"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\nContent-Length: 32\r\n\r\n",
+         restwell.RemoteProtocolError, "Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"a" * 200_000, restwell.RemoteProtocolError, "larger"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: 1\r\n" * 200 + b"\r\n",
+         restwell.RemoteProtocolError, "header fields"),
+        (b"HTTP/1.1 100 Continue\r\n\r\n" * 100, restwell.RemoteProtocolError, "1xx"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+         restwell.RemoteProtocolError, "malformed"),
+    ],
+)
+def test_broken_responses(scripted: Start, data: bytes, error: type, words: str) -> None:
+    server = scripted(reply(data))
+    with Client() as c:
+        with pytest.raises(error) as info:
+            c.get(server.url + "/x")
+        assert words in str(info.value)
+        assert f"GET {server.url}/x" in str(info.value)
+        assert info.value.request.url == server.url + "/x"
+        assert pool_of(c) == {"total": 0, "idle": 0, "in_use": 0}
+
+
+def test_streamed_body_cut_short(scripted: Start) -> None:
+    server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 5000))
+    with Client() as c, c.stream("GET", server.url) as r:
+        with pytest.raises(restwell.IncompleteBodyError):
+            for _ in r.iter_bytes():
+                pass
+    assert pool_of(c)["total"] == 0
+
+
+def test_body_until_close_is_complete(scripted: Start) -> None:
+    server = scripted(reply(b"HTTP/1.1 200 OK\r\n\r\nall of it"))
+    with Client() as c:
+        assert c.get(server.url).content == b"all of it"
+        assert pool_of(c)["total"] == 0  # such a connection is never reused
+
+
+def test_stale_keep_alive_is_retried_transparently(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(OK)  # claims keep-alive, then closes once the client holds it idle
+
+    server = scripted(handler)
+    with Client() as c:
+        assert c.get(server.url).text == "ok"
+        time.sleep(0.2)  # the server has closed the idle connection by now
+        assert c.post(server.url, content=b"body").text == "ok"
+        assert c.get(server.url).text == "ok"
+    assert server.connections == 3
+
+
+def test_reset_after_request_sent_on_reused_connection_is_retried_once(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(OK)
+        if index == 0:
+            read_request(conn)  # take the second request, then drop it unanswered
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+
+    server = scripted(handler)
+    with Client() as c:
+        c.get(server.url)
+        assert c.get(server.url).text == "ok"
+    assert server.connections == 2
+
+
+def test_one_shot_stream_is_not_retried(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(OK)
+        read_request(conn)
+
+    server = scripted(handler)
+    with Client() as c:
+        c.get(server.url)
+        with pytest.raises(restwell.RemoteProtocolError):
+            c.post(server.url, content=iter([b"once"]))
+    assert server.connections == 1
+
+
+def test_read_timeout_discards_connection(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        time.sleep(3)
+
+    server = scripted(handler)
+    with Client(timeout=Timeout(read=0.3)) as c:
+        start = time.monotonic()
+        with pytest.raises(restwell.ReadTimeout, match="read timeout"):
+            c.get(server.url)
+        assert time.monotonic() - start < 2
+        assert pool_of(c)["total"] == 0
+
+
+def test_total_deadline_spans_the_call(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(20):  # trickles a byte every 100 ms: each read is within its timeout
+            conn.sendall(b"a")
+            time.sleep(0.1)
+
+    server = scripted(handler)
+    with Client(timeout=Timeout(read=1, total=0.5)) as c:
+        start = time.monotonic()
+        with pytest.raises(restwell.ReadTimeout, match="total deadline"):
+            c.get(server.url)
+        assert time.monotonic() - start < 1.5
+
+
+def test_write_timeout(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        time.sleep(3)  # never reads
+
+    server = scripted(handler)
+    with Client(timeout=Timeout(write=0.3)) as c:
+        with pytest.raises(restwell.WriteTimeout):
+            c.post(server.url, content=b"x" * (64 << 20))
+        assert pool_of(c)["total"] == 0
+
+
+def test_connect_refused() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with Client() as c:
+        with pytest.raises(restwell.ConnectError, match="check the host"):
+            c.get(f"http://127.0.0.1:{port}/")
+        assert pool_of(c)["total"] == 0
+
+
+def test_pool_timeout_and_slot_count(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
+        time.sleep(1)
+        conn.sendall(b"done")
+
+    server = scripted(handler)
+    with Client(limits=Limits(max_connections=1), timeout=Timeout(pool=0.2)) as c:
+        with c.stream("GET", server.url) as r:
+            with pytest.raises(restwell.PoolTimeout, match="max_connections"):
+                c.get(server.url)
+            assert pool_of(c) == {"total": 1, "idle": 0, "in_use": 1}
+            assert r.read() == b"done"
+        assert pool_of(c)["in_use"] == 0
+
+
+def test_waiter_gets_freed_connection(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        while read_request(conn):
+            time.sleep(0.05)
+            conn.sendall(OK)
+
+    server = scripted(handler)
+    results: list[str] = []
+    with Client(limits=Limits(max_connections=1)) as c:
+        threads = [threading.Thread(target=lambda: results.append(c.get(server.url).text))
+                   for _ in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert results == ["ok"] * 5 and server.connections == 1
+
+
+def test_extra_bytes_after_body_poison_connection(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(OK + b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")
+        read_request(conn)
+
+    server = scripted(handler)
+    with Client() as c:
+        assert c.get(server.url).text == "ok"
+        assert pool_of(c)["total"] == 0
+
+
+def test_head_with_body_headers_keeps_alive(scripted: Start) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        while read_request(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+
+    server = scripted(handler)
+    with Client() as c:
+        for _ in range(3):
+            assert c.head(server.url).content == b""
+    assert server.connections == 1
+
+
+def test_gzip_bomb_bounded(scripted: Start) -> None:
+    bomb = gzip.compress(b"\0" * (64 << 20))
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
+    server = scripted(lambda conn, i: [read_request(conn), conn.sendall(head.encode() + bomb)])
+    with Client(limits=Limits(max_decompressed_size=1 << 20)) as c:
+        with pytest.raises(restwell.DecodingError, match="larger than"):
+            c.get(server.url).content  # noqa: B018
+        with c.stream("GET", server.url) as r:
+            assert max(len(piece) for piece in r.iter_bytes()) <= 64 * 1024
+
+
+def test_corrupt_gzip(scripted: Start) -> None:
+    server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                            b"Content-Length: 5\r\n\r\nnotgz"))
+    with pytest.raises(restwell.DecodingError, match="gzip"):
+        restwell.get(server.url).content  # noqa: B018
+
+
+def test_encoding_chain_capped(scripted: Start) -> None:
+    server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Encoding: " + b"gzip," * 100 +
+                            b"gzip\r\nContent-Length: 0\r\n\r\n"))
+    with pytest.raises(restwell.DecodingError, match="at most 5"):
+        restwell.get(server.url).content  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"url": "/x\r\nX-Injected: 1"},
+        {"url": "/x?q=\r\nX-Injected: 1"},
+        {"headers": {"X": "a\r\nX-Injected: 1"}},
+        {"headers": {"X\r\nX-Injected": "1"}},
+        {"method": "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET"},
+        {"cookies": {"a": "b\r\nX-Injected: 1"}},
+    ],
+)
+def test_injection_never_reaches_the_wire(scripted: Start, kwargs: dict[str, typing.Any]) -> None:
+    server = scripted(reply(OK))
+    method = kwargs.pop("method", "GET")
+    url = server.url + kwargs.pop("url", "/")
+    with pytest.raises(ValueError):
+        restwell.request(method, url, **kwargs)
+    time.sleep(0.05)
+    assert server.connections == 0 and not server.received
+
+
+def test_tls_pre_handshake_data_is_not_a_response(scripted: Start) -> None:
+    server = scripted(lambda conn, i: conn.sendall(OK))  # CVE-2023-40217
+    with pytest.raises(restwell.ConnectError):
+        restwell.get(server.url.replace("http://", "https://"))
+
+
+def test_unsupported_scheme() -> None:
+    with pytest.raises(restwell.UnsupportedProtocol, match="http:// and https://"):
+        restwell.get("ftp://example.test/x")

@@ -1,0 +1,81 @@
+"""Against a real nginx: keep-alive, TLS verification, gzip, large bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import ssl
+
+import pytest
+from nginx_server import SMALL_JSON, Nginx
+
+import restwell
+from restwell import Client
+
+
+def test_plain_and_tls_keep_alive(nginx: Nginx) -> None:
+    with Client(verify=nginx.ca_path) as c:
+        for base in (nginx.http_url, nginx.https_url):
+            for _ in range(5):
+                r = c.get(base + "/json")
+                assert r.json()["full_name"] == "team/restwell"
+        assert c._transport.pool.stats() == {"total": 2, "idle": 2, "in_use": 0}  # type: ignore[attr-defined]
+
+
+def test_default_verification_rejects_unknown_ca(nginx: Nginx) -> None:
+    with pytest.raises(restwell.CertificateVerifyError, match="did not verify"):
+        restwell.get(nginx.https_url + "/json")
+
+
+def test_hostname_is_checked(nginx: Nginx) -> None:
+    # the certificate names 127.0.0.1 and localhost; 127.0.0.2 is loopback but not named
+    url = nginx.https_url.replace("127.0.0.1", "127.0.0.2")
+    with pytest.raises((restwell.CertificateVerifyError, restwell.ConnectError)):
+        restwell.get(url + "/json", verify=nginx.ca_path)
+
+
+def test_verify_false_does_not_leak_into_another_client(nginx: Nginx) -> None:
+    with Client(verify=False) as insecure, Client() as secure:
+        assert insecure.get(nginx.https_url + "/json").status_code == 200
+        with pytest.raises(restwell.CertificateVerifyError):
+            secure.get(nginx.https_url + "/json")
+
+
+def test_ssl_context_and_env(nginx: Nginx, monkeypatch: pytest.MonkeyPatch) -> None:
+    context = ssl.create_default_context(cafile=nginx.ca_path)
+    assert restwell.get(nginx.https_url + "/json", verify=context).status_code == 200
+    monkeypatch.setenv("SSL_CERT_FILE", nginx.ca_path)
+    assert restwell.get(nginx.https_url + "/json").status_code == 200
+    with pytest.raises(restwell.CertificateVerifyError):
+        restwell.get(nginx.https_url + "/json", trust_env=False)
+
+
+def test_gzip_from_nginx(nginx: Nginx) -> None:
+    r = restwell.get(nginx.http_url + "/gzip.json")
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.json()[0]["id"] == 1 and len(r.json()) == 20
+
+
+def test_large_download_streams(nginx: Nginx) -> None:
+    path = nginx.write_file("big.bin", 8 << 20)
+    with open(path, "rb") as f:
+        expected = hashlib.sha256(f.read()).hexdigest()
+    digest = hashlib.sha256()
+    with Client() as c, c.stream("GET", nginx.http_url + "/big.bin") as r:
+        for chunk in r.iter_bytes():
+            digest.update(chunk)
+    assert digest.hexdigest() == expected
+
+
+def test_large_upload_from_file(nginx: Nginx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "up.bin"
+    path.write_bytes(os.urandom(4 << 20))
+    with Client(verify=nginx.ca_path) as c:
+        for base in (nginx.http_url, nginx.https_url):
+            with open(path, "rb") as f:
+                r = c.post(base + "/upload", content=f)
+            assert r.status_code == 200 and r.text == "ok"
+
+
+def test_json_small(nginx: Nginx) -> None:
+    assert restwell.get(nginx.http_url + "/json").content == SMALL_JSON.encode()

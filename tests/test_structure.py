@@ -1,0 +1,71 @@
+"""The public surface and the layering of DESIGN.md."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import restwell
+
+SRC = pathlib.Path(restwell.__file__).parent
+
+EXPECTED = {
+    "Auth", "BaseTransport", "BasicAuth", "CertificateVerifyError", "Client", "ClientClosed",
+    "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
+    "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
+    "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
+    "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
+    "ResponseNotRead", "RestwellError", "StreamClosed", "StreamConsumed", "StreamError",
+    "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
+    "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
+    "head", "options", "patch", "post", "put", "request",
+}
+
+# Which layer each private module belongs to; a module may import its own layer or lower ones.
+LAYERS = {
+    "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
+    "_content": 0, "_decoders": 0, "_models": 0,
+    "_http11": 1,
+    "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
+    "_auth": 3,
+    "_client": 4, "_api": 4, "testing": 4, "__init__": 5,
+}
+
+
+def test_public_names_are_exactly_the_intended_ones() -> None:
+    assert set(restwell.__all__) == EXPECTED
+    for name in restwell.__all__:
+        assert getattr(restwell, name) is not None
+        obj = getattr(restwell, name)
+        if hasattr(obj, "__module__") and isinstance(obj, type):
+            assert obj.__module__.startswith("restwell")
+
+
+def test_every_exception_is_a_restwell_error() -> None:
+    for name in restwell.__all__:
+        obj = getattr(restwell, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert issubclass(obj, restwell.RestwellError), name
+
+
+def test_layers_only_import_downwards() -> None:
+    for path in SRC.glob("*.py"):
+        module = path.stem
+        assert module in LAYERS, f"{module} has no layer in this test: add it"
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []  # imports for annotations only do not count
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                target = node.module.split(".")[0]
+                assert LAYERS[target] <= LAYERS[module], f"{module} imports {target} upward"
+
+
+def test_import_is_light() -> None:
+    code = ("import sys, restwell; heavy = {'ssl', 'json', 'email', 'http.client', "
+            "'urllib.request', 'ipaddress', 'idna'} & set(sys.modules); print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
