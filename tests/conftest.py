@@ -8,8 +8,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from nginx_server import Nginx  # noqa: E402
-from servers import AppServer, Handler, ScriptedServer  # noqa: E402
+from nginx_server import Nginx
+from servers import AppServer, Handler, ScriptedServer
 
 
 @pytest.fixture

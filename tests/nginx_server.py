@@ -58,7 +58,9 @@ LOCATIONS = """
         root {prefix}/www;
         location = /json {{ default_type application/json; return 200 '{json}'; }}
         location = /gzip.json {{ default_type application/json; gzip_types *; }}
-        location = /upload {{ client_body_buffer_size 1m; proxy_pass http://127.0.0.1:{http_port}/sink; }}
+        location = /upload {{
+            client_body_buffer_size 1m; proxy_pass http://127.0.0.1:{http_port}/sink;
+        }}
         location = /sink {{ return 200 'ok'; }}
         location = /echo-status {{ return 418 '{{"message": "teapot"}}'; }}
 """

@@ -7,10 +7,10 @@ import json
 import threading
 
 import pytest
-from servers import AppServer
 
 import restwell
 from restwell import Client, HTTPStatusError, InvalidURL, Timeout
+from servers import AppServer
 
 
 def echo(r: restwell.Response) -> dict:  # type: ignore[type-arg]

@@ -10,10 +10,10 @@ import time
 import typing
 
 import pytest
-from servers import ScriptedServer, read_request
 
 import restwell
 from restwell import Client, Limits, Timeout
+from servers import ScriptedServer, read_request
 
 Start = typing.Callable[[typing.Callable[[socket.socket, int], None]], ScriptedServer]
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -67,10 +67,11 @@ def test_broken_responses(scripted: Start, data: bytes, error: type, words: str)
 
 def test_streamed_body_cut_short(scripted: Start) -> None:
     server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 5000))
-    with Client() as c, c.stream("GET", server.url) as r:
-        with pytest.raises(restwell.IncompleteBodyError):
-            for _ in r.iter_bytes():
-                pass
+    with Client() as c, c.stream("GET", server.url) as r, pytest.raises(
+        restwell.IncompleteBodyError
+    ):
+        for _ in r.iter_bytes():
+            pass
     assert pool_of(c)["total"] == 0
 
 
@@ -101,7 +102,8 @@ def test_reset_after_request_sent_on_reused_connection_is_retried_once(scripted:
         conn.sendall(OK)
         if index == 0:
             read_request(conn)  # take the second request, then drop it unanswered
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            linger = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # close with a reset
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
 
     server = scripted(handler)
     with Client() as c:

@@ -61,6 +61,6 @@ def test_no_ctl_ever_accepted(value: str) -> None:
     try:
         h = Headers({"X": value})
     except InvalidHeader:
-        assert any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value)
+        assert any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
         return
-    assert not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in h["X"])
+    assert not any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in h["X"])

@@ -7,9 +7,9 @@ import os
 import ssl
 
 import pytest
-from nginx_server import SMALL_JSON, Nginx
 
 import restwell
+from nginx_server import SMALL_JSON, Nginx
 from restwell import Client
 
 

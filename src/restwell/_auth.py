@@ -58,7 +58,7 @@ class FunctionAuth(Auth):
 
 
 AuthTypes = typing.Union[
-    Auth, typing.Tuple[str, str], typing.Callable[[Request], typing.Optional[Request]], None
+    Auth, typing.Tuple[str, str], typing.Callable[[Request], Request | None], None
 ]
 
 

@@ -29,7 +29,7 @@ __all__ = ["Client", "EventHooks"]
 
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
-CookieTypes = typing.Optional[typing.Mapping[str, str]]
+CookieTypes = typing.Union[typing.Mapping[str, str], None]
 _URL_CACHE_SIZE = 512
 
 

@@ -52,7 +52,7 @@ class Timeout:
     no total deadline.
     """
 
-    __slots__ = ("connect", "read", "write", "pool", "total")
+    __slots__ = ("connect", "pool", "read", "total", "write")
     connect: float | None
     read: float | None
     write: float | None
@@ -128,13 +128,13 @@ class Limits:
     """
 
     __slots__ = (
-        "max_connections",
-        "max_per_host",
-        "max_idle",
         "idle_expiry",
+        "max_connections",
+        "max_decompressed_size",
         "max_header_bytes",
         "max_header_count",
-        "max_decompressed_size",
+        "max_idle",
+        "max_per_host",
     )
     max_connections: int | None
     max_per_host: int | None

@@ -26,7 +26,7 @@ RequestData = typing.Union[typing.Mapping[str, typing.Any], bytes, str]
 class BodyStream:
     """A request body that is read as it is sent."""
 
-    __slots__ = ("source", "length", "_start", "_used")
+    __slots__ = ("_start", "_used", "length", "source")
 
     def __init__(self, source: typing.Any, length: int | None) -> None:
         self.source = source

@@ -23,7 +23,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 
 
 class _ZlibDecoder:
-    __slots__ = ("_name", "_obj", "_first", "_fed")
+    __slots__ = ("_fed", "_first", "_name", "_obj")
 
     def __init__(self, name: str) -> None:
         self._name = name

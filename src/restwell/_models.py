@@ -39,7 +39,7 @@ class ByteStream(typing.Protocol):
 class Request:
     """One HTTP request: method, URL, headers and body."""
 
-    __slots__ = ("method", "url", "headers", "body", "timeout", "extensions")
+    __slots__ = ("body", "extensions", "headers", "method", "timeout", "url")
 
     def __init__(
         self,
@@ -94,24 +94,25 @@ class Response:
     """An HTTP response. Use it as a context manager, or read it, to release its connection."""
 
     __slots__ = (
-        "status_code",
-        "reason_phrase",
-        "http_version",
-        "request",
-        "history",
-        "extensions",
-        "max_decompressed_size",
-        "_raw_headers",
-        "_headers",
-        "_raw_body",
-        "_content",
-        "_stream",
-        "_content_encoding",
-        "_started",
-        "_elapsed",
         "_closed",
         "_consumed",
+        "_content",
+        "_content_encoding",
+        "_elapsed",
+        "_headers",
+        "_raw_body",
+        "_raw_headers",
+        "_started",
+        "_stream",
+        "extensions",
+        "history",
+        "http_version",
+        "max_decompressed_size",
+        "reason_phrase",
+        "request",
+        "status_code",
     )
+    request: Request  # a Response built by hand may lack one until a client sends it
 
     def __init__(
         self,
@@ -223,7 +224,7 @@ class Response:
             if key.strip().lower() == "charset":
                 value = value.strip().strip("\"'")
                 try:
-                    return codecs.lookup(value).name
+                    return str(codecs.lookup(value).name)
                 except LookupError:
                     return None
         return None
@@ -239,7 +240,8 @@ class Response:
         if self._raw_headers is not None:
             encoding = self._content_encoding
             return encoding.decode("latin-1") if encoding else None
-        return self.headers.get("content-encoding")
+        value: str | None = self.headers.get("content-encoding")
+        return value
 
     @property
     def content(self) -> bytes:

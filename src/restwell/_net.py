@@ -103,7 +103,8 @@ def _map_ssl(exc: BaseException, where: str, request: Request) -> TransportError
             "verify='/path/to/ca.pem' for a private CA (verify=False only for testing)",
             request=request,
         )
-    return TLSError(f"TLS error with {where}: {exc.reason or exc}", request=request)
+    return TLSError(f"TLS error with {where}: {getattr(exc, 'reason', None) or exc}",
+                    request=request)
 
 
 def open_connection(
@@ -127,7 +128,7 @@ def open_connection(
 class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
-    __slots__ = ("sock", "key", "idle_since", "served", "_poller", "_timeout", "__weakref__")
+    __slots__ = ("__weakref__", "_poller", "_timeout", "idle_since", "key", "served", "sock")
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
         self.sock = sock

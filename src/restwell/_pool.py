@@ -89,9 +89,9 @@ class ConnectionPool:
         return None
 
     def _reserve(self, key: PoolKey) -> bool:
-        if self._max_total is not None and self._total >= self._max_total:
-            if not self._evict_idle():
-                return False
+        full = self._max_total is not None and self._total >= self._max_total
+        if full and not self._evict_idle():
+            return False
         host_count = self._per_host.get(key, 0)
         if self._max_host is not None and host_count >= self._max_host:
             return False

@@ -176,7 +176,7 @@ def _mapped(
 class ConnectionStream:
     """A streamed response body read straight off its connection."""
 
-    __slots__ = ("_transport", "_conn", "_parser", "_request", "_timeout", "_deadline", "_done")
+    __slots__ = ("_conn", "_deadline", "_done", "_parser", "_request", "_timeout", "_transport")
 
     def __init__(
         self, transport: HTTPTransport, conn: Connection, parser: ResponseParser,

@@ -204,7 +204,7 @@ def _merge_paths(base: URL, ref_path: str) -> str:
 class URL:
     """An absolute or relative URL, normalised and safe to put on the wire."""
 
-    __slots__ = ("scheme", "userinfo", "host", "port", "path", "query", "fragment", "_str")
+    __slots__ = ("_str", "fragment", "host", "path", "port", "query", "scheme", "userinfo")
 
     scheme: str
     userinfo: str
@@ -213,6 +213,7 @@ class URL:
     path: str
     query: str | None
     fragment: str | None
+    _str: str | None
 
     def __init__(self, url: str | URL = "", *, params: QueryParams = None) -> None:
         if isinstance(url, URL):
