@@ -38,9 +38,6 @@ http {{
     sendfile on;
     tcp_nodelay on;
     default_type application/octet-stream;
-    gzip on;
-    gzip_types application/json;
-    gzip_min_length 0;
     server {{
         listen 127.0.0.1:{http_port};
         {locations}
@@ -57,7 +54,9 @@ http {{
 LOCATIONS = """
         root {prefix}/www;
         location = /json {{ default_type application/json; return 200 '{json}'; }}
-        location = /gzip.json {{ default_type application/json; gzip_types *; }}
+        location = /gzip.json {{
+            default_type application/json; gzip on; gzip_types *; gzip_min_length 0;
+        }}
         location = /upload {{
             client_body_buffer_size 1m; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}

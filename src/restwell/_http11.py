@@ -40,67 +40,47 @@ def encode_head(method: str, target: str, headers: list[tuple[str, str]]) -> byt
 
 
 class ResponseParser:
-    """Parses one response off one connection."""
+    """Parses one response off one connection.
 
-    __slots__ = (
-        "_error",
-        "_head_bytes",
-        "_head_request",
-        "_in_interim",
-        "_max_count",
-        "_max_head",
-        "_parser",
-        "_trailer_bytes",
-        "body",
-        "body_bytes",
-        "chunked",
-        "complete",
-        "content_encoding",
-        "content_length",
-        "headers_done",
-        "http_version",
-        "interim",
-        "keep_alive",
-        "raw_headers",
-        "reason",
-        "received",
-        "status",
-    )
+    Written for the hot path: attributes have class-level defaults so construction sets only
+    what differs, ``on_header`` only appends, and framing details that matter only when the
+    server closes early (Content-Length, chunked) are worked out then, in ``feed_eof``.
+    """
+
+    status = 0
+    reason = b""
+    http_version = "HTTP/1.1"
+    headers_done = False
+    complete = False
+    keep_alive = False
+    body_bytes = 0
+    content_encoding: bytes | None = None
+    interim = 0
+    received = 0
+    _head_bytes = 0
+    _error: Exception | None = None
+    _in_interim = False
 
     def __init__(self, head_request: bool, max_head: int = 65536, max_count: int = 100) -> None:
         self._parser = httptools.HttpResponseParser(self)
         self._head_request = head_request
         self._max_head = max_head
         self._max_count = max_count
-        self._head_bytes = 0
-        self._trailer_bytes = 0
-        self._error: Exception | None = None
-        self._in_interim = False
-        self.status = 0
-        self.reason = b""
-        self.http_version = "HTTP/1.1"
-        self.raw_headers: list[tuple[bytes, bytes]] = []
-        self.headers_done = False
+        self._fields: list[tuple[bytes, bytes]] = []  # the head's, then the trailers'
+        self.raw_headers = self._fields
         self.body: list[bytes] = []
-        self.body_bytes = 0
-        self.complete = False
-        self.keep_alive = False
-        self.content_length: int | None = None
-        self.chunked = False
-        self.content_encoding: bytes | None = None
-        self.interim = 0
-        self.received = 0
 
     # -- driver interface ----------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        self.received += len(data)
+        size = len(data)
+        self.received += size
         if not self.headers_done:
-            self._head_bytes += len(data)
+            self._head_bytes += size
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._fail(RemoteProtocolError("the server switched protocols (101) unasked"))
+            raise RemoteProtocolError("the server switched protocols (101) unasked") from None
         except httptools.HttpParserError as exc:
             if self._error is not None:
                 raise self._error from None
@@ -108,10 +88,22 @@ class ResponseParser:
                 self.keep_alive = False
                 return
             raise RemoteProtocolError(f"malformed HTTP response: {exc}") from None
-        if not self.headers_done and self._head_bytes > self._max_head:
+        if self.headers_done:
+            if self._fields is not self.raw_headers:
+                self._check_trailers()
+        elif self._head_bytes > self._max_head:
             raise RemoteProtocolError(
                 f"the response head is larger than {self._max_head} bytes; "
                 "raise Limits(max_header_bytes=...) if this server really sends that much"
+            )
+
+    def _check_trailers(self) -> None:
+        trailers = self._fields
+        if len(trailers) > self._max_count or (
+            sum(len(n) + len(v) for n, v in trailers) > self._max_head
+        ):
+            raise RemoteProtocolError(
+                f"the trailers exceed {self._max_count} fields or {self._max_head} bytes"
             )
 
     def feed_eof(self) -> None:
@@ -122,19 +114,31 @@ class ResponseParser:
             if self.received == 0:
                 raise RemoteProtocolError("the server closed the connection without a response")
             raise RemoteProtocolError("the server closed the connection in the response head")
-        if self.content_length is None and not self.chunked:
+        length, chunked = self._framing()
+        if length is None and not chunked:
             self.complete = True  # body delimited by the close (RFC 9112 §6.3 rule 8)
             self.keep_alive = False
             return
-        if self.content_length is not None:
-            missing = self.content_length - self.body_bytes
+        if length is not None:
             raise IncompleteBodyError(
                 f"the server closed the connection after {self.body_bytes} of "
-                f"{self.content_length} body bytes ({missing} more expected)"
+                f"{length} body bytes ({length - self.body_bytes} more expected)"
             )
         raise IncompleteBodyError(
             f"the server closed the connection in a chunked body after {self.body_bytes} bytes"
         )
+
+    def _framing(self) -> tuple[int | None, bool]:
+        """(Content-Length, chunked) from the head; llhttp has already checked they agree."""
+        length: int | None = None
+        chunked = False
+        for name, value in self.raw_headers:
+            lower = name.lower()
+            if lower == b"content-length":
+                length = int(value)
+            elif lower == b"transfer-encoding":
+                chunked = value.lower().rstrip().endswith(b"chunked")
+        return (0 if self.status in (204, 304) else length), chunked
 
     def take_body(self) -> bytes:
         chunks = self.body
@@ -142,10 +146,6 @@ class ResponseParser:
             return b""
         self.body = []
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-    @property
-    def until_close(self) -> bool:
-        return self.content_length is None and not self.chunked
 
     # -- httptools callbacks -------------------------------------------------------------------
 
@@ -157,57 +157,43 @@ class ResponseParser:
         self.reason += reason  # llhttp may hand the reason over in pieces
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self.headers_done:  # a trailer field: bounded, then dropped
-            self._trailer_bytes += len(name) + len(value)
-            if self._trailer_bytes > self._max_head:
-                self._fail(RemoteProtocolError(f"trailers larger than {self._max_head} bytes"))
-            return
-        self.raw_headers.append((name, value))
-        if len(self.raw_headers) > self._max_count:
+        self._fields.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        status = parser.get_status_code()
+        fields = self._fields
+        if len(fields) > self._max_count:
             self._fail(
                 RemoteProtocolError(
                     f"the response has more than {self._max_count} header fields; "
                     "raise Limits(max_header_count=...) if that is expected"
                 )
             )
-
-    def on_headers_complete(self) -> None:
-        parser = self._parser
-        status = parser.get_status_code()
         if 100 <= status < 200 and status != 101:
             self.interim += 1
             if self.interim > MAX_INTERIM:
                 self._fail(RemoteProtocolError(f"more than {MAX_INTERIM} 1xx responses"))
-            self.raw_headers = []
+            fields.clear()
             self.reason = b""
             self._head_bytes = 0
             self._in_interim = True
             return
         self.status = status
-        self.http_version = "HTTP/1.0" if parser.get_http_version() == "1.0" else "HTTP/1.1"
-        self._scan_framing()
+        if parser.get_http_version() == "1.0":
+            self.http_version = "HTTP/1.0"
+        for name, value in fields:
+            if len(name) == 16 and name.lower() == b"content-encoding":
+                value = value.strip().lower()
+                encoding = self.content_encoding
+                self.content_encoding = value if encoding is None else encoding + b"," + value
+        self._fields = []  # trailers, if any, land here
         self.headers_done = True
         if self._head_request:
             # llhttp would wait for a body that never comes; judge reuse by version and
             # the Connection field alone.
             self.keep_alive = self._connection_reusable()
             self.complete = True
-
-    def _scan_framing(self) -> None:
-        for name, value in self.raw_headers:
-            size = len(name)
-            if size == 14 and name.lower() == b"content-length":
-                self.content_length = int(value)
-            elif size == 17 and name.lower() == b"transfer-encoding":
-                self.chunked = value.lower().rstrip().endswith(b"chunked")
-            elif size == 16 and name.lower() == b"content-encoding":
-                encoding = value.strip().lower()
-                self.content_encoding = (
-                    encoding if self.content_encoding is None
-                    else self.content_encoding + b"," + encoding
-                )
-        if self.status in (204, 304):
-            self.content_length = 0
 
     def _connection_reusable(self) -> bool:
         tokens: set[bytes] = set()

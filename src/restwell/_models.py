@@ -73,9 +73,14 @@ class Request:
         return f"<Request({self.method!r}, {self.url.redacted()!r})>"
 
 
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
 def set_length(request: Request) -> None:
     """Content-Length or chunked framing for the request's body (RFC 9110 §8.6)."""
     body, headers = request.body, request.headers
+    if body is None and request.method not in _BODY_METHODS:
+        return  # the common GET: nothing to frame, nothing to scan
     if "content-length" in headers or "transfer-encoding" in headers:
         return
     if isinstance(body, bytes):

@@ -39,6 +39,7 @@ class ConnectionPool:
         self._total = 0
         self._idle_count = 0
         self._closed = False
+        self._waiting = 0  # threads blocked in acquire(); notify only when there are some
 
     def __repr__(self) -> str:
         s = self.stats()
@@ -67,7 +68,11 @@ class ConnectionPool:
                         f"{timeout} s ({self._total} open, limit {self._max_total}); raise "
                         "Limits(max_connections=...) or Timeout(pool=...)"
                     )
-                self._freed.wait(left)
+                self._waiting += 1
+                try:
+                    self._freed.wait(left)
+                finally:
+                    self._waiting -= 1
                 conn = self._take_idle(key)
                 if conn is not None or self._reserve(key):
                     return conn
@@ -110,12 +115,15 @@ class ConnectionPool:
 
     def _forget(self, conn: Connection) -> None:
         conn.close()
+        self._drop_slot(conn.key)
+
+    def _drop_slot(self, key: PoolKey) -> None:
         self._total -= 1
-        count = self._per_host[conn.key] - 1
+        count = self._per_host[key] - 1
         if count:
-            self._per_host[conn.key] = count
+            self._per_host[key] = count
         else:
-            del self._per_host[conn.key]
+            del self._per_host[key]
 
     def release(self, conn: Connection, reusable: bool) -> None:
         """Give a connection back after its response: kept idle if reusable, else closed."""
@@ -126,17 +134,13 @@ class ConnectionPool:
                 self._idle_count += 1
             else:
                 self._forget(conn)
-            self._freed.notify()
+            if self._waiting:
+                self._freed.notify()
 
     def cancel_reservation(self, key: PoolKey) -> None:
         """A reserved slot whose connection could not be opened."""
         with self._lock:
-            self._total -= 1
-            count = self._per_host[key] - 1
-            if count:
-                self._per_host[key] = count
-            else:
-                del self._per_host[key]
+            self._drop_slot(key)
             self._freed.notify()
 
     def close(self) -> None:

@@ -201,6 +201,9 @@ def _merge_paths(base: URL, ref_path: str) -> str:
     return base.path[: base.path.rfind("/") + 1] + ref_path
 
 
+_COMPONENTS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment")
+
+
 class URL:
     """An absolute or relative URL, normalised and safe to put on the wire."""
 
@@ -339,7 +342,7 @@ class URL:
 
     def copy_with(self, **changes: typing.Any) -> URL:
         new = object.__new__(URL)
-        for name in URL.__slots__[:-1]:
+        for name in _COMPONENTS:
             object.__setattr__(new, name, changes.pop(name, getattr(self, name)))
         if changes:
             raise TypeError(f"unknown URL components: {sorted(changes)}")

@@ -1,0 +1,313 @@
+"""One adapter per client library: the same scenarios, each written the library's usual way.
+
+Every adapter returns callables that do one whole request (send, read, decode JSON where the
+scenario says so), so the runner times the same work for each library. A library that is not
+installed, or lacks a feature a scenario needs, is reported as missing for that scenario.
+"""
+
+from __future__ import annotations
+
+import typing
+
+Op = typing.Callable[[], object]
+PAYLOAD = {"name": "restwell", "description": "x" * 900, "private": False, "topics": ["a", "b"]}
+
+
+class Adapter:
+    name = ""
+
+    def __init__(self, ca: str) -> None:
+        self.ca = ca
+
+    def get_json(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
+    def post_json(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
+    def new_conn_get(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
+    def download(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
+    def upload(self, url: str, path: str) -> Op: raise NotImplementedError  # noqa: E704
+
+
+class Restwell(Adapter):
+    name = "restwell"
+
+    def __init__(self, ca: str) -> None:
+        import restwell
+
+        self.mod = restwell
+        self.client = restwell.Client(verify=ca)
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        get = self.client.get
+        return lambda: get(url).json()
+
+    def post_json(self, url: str) -> Op:
+        post = self.client.post
+        return lambda: post(url, json=PAYLOAD).content
+
+    def new_conn_get(self, url: str) -> Op:
+        client = self.client
+        return lambda: client.get(url, headers={"Connection": "close"}).json()
+
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            with self.client.stream("GET", url) as r:
+                return sum(len(c) for c in r.iter_bytes())
+        return op
+
+    def upload(self, url: str, path: str) -> Op:
+        def op() -> object:
+            with open(path, "rb") as f:
+                return self.client.post(url, content=f).content
+        return op
+
+
+class Requests(Adapter):
+    name = "requests"
+
+    def __init__(self, ca: str) -> None:
+        import requests
+
+        self.session = requests.Session()
+        self.session.verify = ca
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        get = self.session.get
+        return lambda: get(url).json()
+
+    def post_json(self, url: str) -> Op:
+        post = self.session.post
+        return lambda: post(url, json=PAYLOAD).content
+
+    def new_conn_get(self, url: str) -> Op:
+        get = self.session.get
+        return lambda: get(url, headers={"Connection": "close"}).json()
+
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            with self.session.get(url, stream=True) as r:
+                return sum(len(c) for c in r.iter_content(256 * 1024))
+        return op
+
+    def upload(self, url: str, path: str) -> Op:
+        def op() -> object:
+            with open(path, "rb") as f:
+                return self.session.post(url, data=f).content
+        return op
+
+
+class Httpx2(Adapter):
+    name = "httpx2"
+
+    def __init__(self, ca: str) -> None:
+        import httpx2
+
+        self.client = httpx2.Client(verify=ca)
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        get = self.client.get
+        return lambda: get(url).json()
+
+    def post_json(self, url: str) -> Op:
+        post = self.client.post
+        return lambda: post(url, json=PAYLOAD).content
+
+    def new_conn_get(self, url: str) -> Op:
+        get = self.client.get
+        return lambda: get(url, headers={"Connection": "close"}).json()
+
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            with self.client.stream("GET", url) as r:
+                return sum(len(c) for c in r.iter_bytes())
+        return op
+
+    def upload(self, url: str, path: str) -> Op:
+        def op() -> object:
+            with open(path, "rb") as f:
+                return self.client.post(url, content=f).content
+        return op
+
+
+class Urllib3(Adapter):
+    name = "urllib3"
+
+    def __init__(self, ca: str) -> None:
+        import urllib3
+
+        self.pool = urllib3.PoolManager(ca_certs=ca, maxsize=10)
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        request = self.pool.request
+        return lambda: request("GET", url).json()
+
+    def post_json(self, url: str) -> Op:
+        request = self.pool.request
+        return lambda: request("POST", url, json=PAYLOAD).data
+
+    def new_conn_get(self, url: str) -> Op:
+        request = self.pool.request
+        return lambda: request("GET", url, headers={"Connection": "close"}).json()
+
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            r = self.pool.request("GET", url, preload_content=False)
+            n = sum(len(c) for c in r.stream(256 * 1024))
+            r.release_conn()
+            return n
+        return op
+
+    def upload(self, url: str, path: str) -> Op:
+        import os
+
+        def op() -> object:
+            with open(path, "rb") as f:
+                headers = {"Content-Length": str(os.path.getsize(path))}
+                return self.pool.request("POST", url, body=f, headers=headers).data
+        return op
+
+
+class Niquests(Requests):
+    name = "niquests"
+
+    def __init__(self, ca: str) -> None:
+        import niquests
+
+        self.session = niquests.Session(disable_http2=True, disable_http3=True)
+        self.session.verify = ca
+        self.ca = ca
+
+
+class Pycurl(Adapter):
+    name = "pycurl"
+
+    def __init__(self, ca: str) -> None:
+        import json
+        import pycurl
+
+        self.pycurl = pycurl
+        self.json = json
+        self.curl = pycurl.Curl()
+        self.curl.setopt(pycurl.CAINFO, ca)
+        super().__init__(ca)
+
+    def _perform(self, url: str, body: bytes | None = None,
+                 headers: list[str] | None = None) -> bytes:
+        import io
+
+        pycurl, c = self.pycurl, self.curl
+        buf = io.BytesIO()
+        c.setopt(pycurl.URL, url)
+        c.setopt(pycurl.WRITEDATA, buf)
+        c.setopt(pycurl.HTTPHEADER, headers or [])
+        if body is not None:
+            c.setopt(pycurl.POSTFIELDS, body)
+        else:
+            c.setopt(pycurl.HTTPGET, 1)
+        c.perform()
+        return buf.getvalue()
+
+    def get_json(self, url: str) -> Op:
+        loads, perform = self.json.loads, self._perform
+        return lambda: loads(perform(url))
+
+    def post_json(self, url: str) -> Op:
+        dumps, perform = self.json.dumps, self._perform
+        headers = ["Content-Type: application/json"]
+        return lambda: perform(url, dumps(PAYLOAD).encode(), headers)
+
+    def new_conn_get(self, url: str) -> Op:
+        loads, perform = self.json.loads, self._perform
+        return lambda: loads(perform(url, headers=["Connection: close"]))
+
+    def download(self, url: str) -> Op:
+        pycurl, c = self.pycurl, self.curl
+
+        def op() -> int:
+            total = 0
+
+            def write(chunk: bytes) -> None:
+                nonlocal total
+                total += len(chunk)
+            c.setopt(pycurl.URL, url)
+            c.setopt(pycurl.HTTPGET, 1)
+            c.setopt(pycurl.HTTPHEADER, [])
+            c.setopt(pycurl.WRITEFUNCTION, write)
+            c.perform()
+            return total
+        return op
+
+    def upload(self, url: str, path: str) -> Op:
+        import os
+
+        pycurl, c = self.pycurl, self.curl
+
+        def op() -> object:
+            with open(path, "rb") as f:
+                c.setopt(pycurl.URL, url)
+                c.setopt(pycurl.UPLOAD, 1)
+                c.setopt(pycurl.CUSTOMREQUEST, "POST")
+                c.setopt(pycurl.READDATA, f)
+                c.setopt(pycurl.INFILESIZE_LARGE, os.path.getsize(path))
+                c.setopt(pycurl.WRITEFUNCTION, lambda b: None)
+                c.perform()
+                c.setopt(pycurl.UPLOAD, 0)
+                c.setopt(pycurl.CUSTOMREQUEST, None)  # type: ignore[arg-type]
+            return None
+        return op
+
+
+class Pyreqwest(Adapter):
+    name = "pyreqwest"
+
+    def __init__(self, ca: str) -> None:
+        from pyreqwest.client import SyncClientBuilder
+
+        with open(ca, "rb") as f:
+            pem = f.read()
+        self.client = SyncClientBuilder().add_root_certificate_pem(pem).build()
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        client = self.client
+        return lambda: client.get(url).build().send().json()
+
+    def post_json(self, url: str) -> Op:
+        client = self.client
+        return lambda: client.post(url).body_json(PAYLOAD).build().send().bytes()
+
+    def new_conn_get(self, url: str) -> Op:
+        client = self.client
+        return lambda: client.get(url).header("Connection", "close").build().send().json()
+
+
+class Httpr(Adapter):
+    name = "httpr"
+
+    def __init__(self, ca: str) -> None:
+        import httpr
+
+        self.client = httpr.Client(ca_cert_file=ca, http1_only=True, cookie_store=False)
+        super().__init__(ca)
+
+    def get_json(self, url: str) -> Op:
+        get = self.client.get
+        return lambda: get(url).json()
+
+    def post_json(self, url: str) -> Op:
+        post = self.client.post
+        return lambda: post(url, json=PAYLOAD).content
+
+    def new_conn_get(self, url: str) -> Op:
+        get = self.client.get
+        return lambda: get(url, headers={"Connection": "close"}).json()
+
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    a.name: a for a in (Restwell, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests, Niquests)
+}
+IMPORTS = {"restwell": "restwell", "pycurl": "pycurl", "httpr": "httpr",
+           "pyreqwest": "pyreqwest.client", "urllib3": "urllib3", "httpx2": "httpx2",
+           "requests": "requests", "niquests": "niquests"}

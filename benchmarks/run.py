@@ -1,0 +1,201 @@
+"""restwell against its peers, side by side in one run, against a local nginx.
+
+    scripts/bench                 # full run, writes benchmarks/RESULTS.md
+    scripts/bench --quick         # fewer requests, for a smoke check
+
+nginx's worker is pinned to CPU 1 and every client process to CPU 0 (taskset), so per-request
+CPU figures are not swung by the scheduler's placement on a 2-core machine. Each cell is the
+median of several runs in fresh processes; CPU is the client process's own user+system time
+(all its threads, so Rust clients' runtime threads count too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+SEQUENTIAL = ["get", "post", "https_get", "new_conn"]
+SCENARIOS = [*SEQUENTIAL, "threads8", "download", "upload"]
+
+
+def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str) -> dict:
+    from clients import ADAPTERS
+
+    cls = ADAPTERS[client]
+    adapter = cls(ca)
+    method = {"get": "get_json", "https_get": "get_json", "new_conn": "new_conn_get",
+              "post": "post_json", "threads8": "get_json", "download": "download",
+              "upload": "upload"}[scenario]
+    if getattr(cls, method) is getattr(ADAPTERS["restwell"].__mro__[1], method):
+        return {"missing": True}
+    if scenario == "upload":
+        op = adapter.upload(url, path)
+    else:
+        op = getattr(adapter, method)(url)
+    if scenario == "threads8":
+        return _threads(cls, adapter, method, url, count, ca)
+    for _ in range(min(count // 10, 200) if scenario not in ("download", "upload") else 1):
+        op()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(count):
+        op()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    return {"rps": count / wall, "cpu_us": cpu / count * 1e6, "wall": wall,
+            "mbps": count * 100 / wall, "rss_mb": rss / 1024}
+
+
+def _threads(cls: type, adapter: object, method: str, url: str, count: int, ca: str) -> dict:
+    per_thread = count // 8
+    # a pycurl handle must not be shared between threads: each gets its own, as users do
+    ops = [getattr(cls(ca) if cls.__name__ == "Pycurl" else adapter, method)(url)
+           for _ in range(8)]
+    for op in ops:
+        op()
+    barrier = threading.Barrier(9)
+
+    def run(op: object) -> None:
+        barrier.wait()
+        for _ in range(per_thread):
+            op()  # type: ignore[operator]
+
+    threads = [threading.Thread(target=run, args=(op,)) for op in ops]
+    for t in threads:
+        t.start()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"rps": per_thread * 8 / wall, "cpu_us": cpu / (per_thread * 8) * 1e6}
+
+
+def import_time(client: str) -> float:
+    from clients import IMPORTS
+
+    code = (f"import time; t = time.perf_counter(); import {IMPORTS[client]}; "
+            "print(time.perf_counter() - t)")
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                 text=True, check=True).stdout) for _ in range(7)]
+    return statistics.median(runs) * 1000
+
+
+def run_cell(client: str, scenario: str, url: str, count: int, ca: str, path: str,
+             repeats: int) -> dict | None:
+    results = []
+    for _ in range(repeats):
+        cmd = [sys.executable, __file__, "--worker", client, scenario, url, str(count), ca, path]
+        if shutil.which("taskset"):
+            cmd = ["taskset", "-c", "0", *cmd]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        if out.returncode != 0:
+            print(f"  {client} {scenario} failed: {out.stderr.strip().splitlines()[-1:]}")
+            return None
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        if result.get("missing"):
+            return None
+        results.append(result)
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clients", default="")
+    parser.add_argument("--scenarios", default="")
+    args = parser.parse_args()
+    from clients import ADAPTERS
+    from nginx_server import Nginx
+
+    clients = args.clients.split(",") if args.clients else list(ADAPTERS)
+    scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
+    n, repeats, big = (1000, 1, 10) if args.quick else (5000, 3, 100)
+    table: dict[str, dict[str, dict | None]] = {}
+    with Nginx(cpu=1) as nginx:
+        big_file = nginx.write_file("big.bin", big << 20)
+        urls = {"get": f"{nginx.http_url}/json", "https_get": f"{nginx.https_url}/json",
+                "post": f"{nginx.http_url}/upload", "new_conn": f"{nginx.http_url}/json",
+                "threads8": f"{nginx.http_url}/json", "download": f"{nginx.http_url}/big.bin",
+                "upload": f"{nginx.http_url}/upload"}
+        for scenario in scenarios:
+            count = {"download": 3, "upload": 3, "new_conn": n // 2}.get(scenario, n)
+            print(f"{scenario}:")
+            table[scenario] = {}
+            for client in clients:
+                cell = run_cell(client, scenario, urls[scenario], count, nginx.ca_path,
+                                big_file, repeats)
+                table[scenario][client] = cell
+                if cell:
+                    if scenario in ("download", "upload"):
+                        print(f"  {client:10} {cell['mbps'] * big / 100:9.1f} MB/s "
+                              f"RSS +{cell['rss_mb']:.1f} MB")
+                    else:
+                        print(f"  {client:10} {cell['rps']:9.0f} req/s "
+                              f"{cell['cpu_us']:7.1f} µs CPU/req")
+    imports = {c: import_time(c) for c in clients}
+    write_results(table, imports, big, n, repeats)
+
+
+def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) -> None:
+    lines = [
+        "# Benchmark results", "",
+        f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}. nginx pinned to CPU 1, clients to CPU 0. "
+        f"{n} requests per sequential run, median of {repeats} runs.", "",
+        "Ratios are restwell's figure divided by the peer's: for req/s and MB/s above 1 means "
+        "restwell is faster; for CPU/request below 1 means restwell uses less.", "",
+    ]
+    for scenario, cells in table.items():
+        ours = cells.get("restwell")
+        lines += [f"## {scenario}", ""]
+        if scenario in ("download", "upload"):
+            lines += ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio |",
+                      "|---|---|---|---|"]
+            for client, cell in cells.items():
+                if cell is None:
+                    lines.append(f"| {client} | n/a | n/a | |")
+                    continue
+                mbps = cell["mbps"] * big / 100
+                ratio = (ours["mbps"] / cell["mbps"]) if ours else float("nan")
+                lines.append(f"| {client} | {mbps:.1f} | {cell['rss_mb']:.1f} | {ratio:.2f} |")
+        else:
+            lines += ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio |",
+                      "|---|---|---|---|---|"]
+            for client, cell in cells.items():
+                if cell is None:
+                    lines.append(f"| {client} | n/a | n/a | | |")
+                    continue
+                rps = ours["rps"] / cell["rps"] if ours else float("nan")
+                cpu = ours["cpu_us"] / cell["cpu_us"] if ours else float("nan")
+                lines.append(f"| {client} | {cell['rps']:.0f} | {cell['cpu_us']:.1f} | "
+                             f"{rps:.2f} | {cpu:.2f} |")
+        lines.append("")
+    lines += ["## import time", "", "| module | ms (median of 7) |", "|---|---|"]
+    lines += [f"| {c} | {ms:.1f} |" for c, ms in imports.items()]
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        _, _, client, scenario, url, count, ca, path = sys.argv
+        print(json.dumps(worker(client, scenario, url, int(count), ca, path)))
+    else:
+        main()
