@@ -20,6 +20,8 @@ The parser keeps its results as plain attributes instead of event objects: the d
 
 from __future__ import annotations
 
+import typing
+
 import httptools
 
 from ._exceptions import IncompleteBodyError, RemoteProtocolError
@@ -62,7 +64,9 @@ class ResponseParser:
     _in_interim = False
 
     def __init__(self, head_request: bool, max_head: int = 65536, max_count: int = 100) -> None:
-        self._parser = httptools.HttpResponseParser(self)
+        # The parser and this object refer to each other; _done() breaks the cycle so a
+        # finished response is freed at once instead of waiting for the cyclic GC.
+        self._parser: typing.Any = httptools.HttpResponseParser(self)
         self._head_request = head_request
         self._max_head = max_head
         self._max_count = max_count
@@ -75,10 +79,14 @@ class ResponseParser:
     def feed(self, data: bytes) -> None:
         size = len(data)
         self.received += size
+        parser = self._parser
+        if parser is None:  # bytes after a complete response: the stream is out of sync
+            self.keep_alive = False
+            return
         if not self.headers_done:
             self._head_bytes += size
         try:
-            self._parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             raise RemoteProtocolError("the server switched protocols (101) unasked") from None
         except httptools.HttpParserError as exc:
@@ -89,7 +97,7 @@ class ResponseParser:
                 return
             raise RemoteProtocolError(f"malformed HTTP response: {exc}") from None
         if self.headers_done:
-            if self._fields is not self.raw_headers:
+            if self._fields:
                 self._check_trailers()
         elif self._head_bytes > self._max_head:
             raise RemoteProtocolError(
@@ -194,6 +202,7 @@ class ResponseParser:
             # the Connection field alone.
             self.keep_alive = self._connection_reusable()
             self.complete = True
+            self._parser = None
 
     def _connection_reusable(self) -> bool:
         tokens: set[bytes] = set()
@@ -223,3 +232,4 @@ class ResponseParser:
             return
         self.keep_alive = self._parser.should_keep_alive()
         self.complete = True
+        self._parser = None

@@ -98,25 +98,22 @@ def set_length(request: Request) -> None:
 class Response:
     """An HTTP response. Use it as a context manager, or read it, to release its connection."""
 
-    __slots__ = (
-        "_closed",
-        "_consumed",
-        "_content",
-        "_content_encoding",
-        "_elapsed",
-        "_headers",
-        "_raw_body",
-        "_raw_headers",
-        "_started",
-        "_stream",
-        "extensions",
-        "history",
-        "http_version",
-        "max_decompressed_size",
-        "reason_phrase",
-        "request",
-        "status_code",
-    )
+    # Class-level defaults: a response off the wire sets only what differs (hot path).
+    reason_phrase = ""
+    http_version = "HTTP/1.1"
+    max_decompressed_size: int | None = 256 * 1024 * 1024
+    _headers: Headers | None = None
+    _raw_headers: list[tuple[bytes, bytes]] | None = None
+    _raw_body: bytes | None = None
+    _content: bytes | None = None
+    _stream: ByteStream | None = None
+    _content_encoding: bytes | None = None
+    _started = 0.0
+    _elapsed = 0.0
+    _closed = True
+    _consumed = True
+    _history: list[Response] | None = None
+    _extensions: dict[str, typing.Any] | None = None
     request: Request  # a Response built by hand may lack one until a client sends it
 
     def __init__(
@@ -134,52 +131,45 @@ class Response:
         self.reason_phrase = reason_phrase or _reason(status_code)
         self.http_version = http_version
         self.request = request  # type: ignore[assignment]
-        self.history: list[Response] = []
-        self.extensions: dict[str, typing.Any] = {}
-        self.max_decompressed_size: int | None = 256 * 1024 * 1024
-        self._raw_headers: list[tuple[bytes, bytes]] | None = None
-        self._headers: Headers | None = Headers(headers)
-        self._raw_body: bytes | None = None
+        self._headers = Headers(headers)
         if isinstance(content, str):
             content = content.encode("utf-8")
         self._content = b"" if content is None and stream is None else content
         self._stream = stream
-        self._content_encoding: bytes | None = None
-        self._started = 0.0
-        self._elapsed = 0.0
-        self._closed = stream is None
-        self._consumed = stream is None
+        self._closed = self._consumed = stream is None
 
     @classmethod
-    def _from_wire(
-        cls,
-        status: int,
-        reason: bytes,
-        http_version: str,
-        raw_headers: list[tuple[bytes, bytes]],
-        content_encoding: bytes | None,
-        request: Request,
-    ) -> Response:
-        """The transports' constructor: no validation, headers kept raw."""
+    def _from_wire(cls, parser: typing.Any, request: Request) -> Response:
+        """The transports' constructor: no validation, headers kept raw until asked for."""
         self = cls.__new__(cls)
-        self.status_code = status
-        self.reason_phrase = reason.decode("latin-1") if reason else _reason(status)
-        self.http_version = http_version
+        self.status_code = parser.status
+        reason = parser.reason
+        self.reason_phrase = reason.decode("latin-1") if reason else _reason(parser.status)
+        if parser.http_version != "HTTP/1.1":
+            self.http_version = parser.http_version
         self.request = request
-        self.history = []
-        self.extensions = {}
-        self.max_decompressed_size = 256 * 1024 * 1024
-        self._raw_headers = raw_headers
-        self._headers = None
-        self._raw_body = None
-        self._content = None
-        self._stream = None
-        self._content_encoding = content_encoding
-        self._started = 0.0
-        self._elapsed = 0.0
-        self._closed = False
-        self._consumed = False
+        self._raw_headers = parser.raw_headers
+        self._content_encoding = parser.content_encoding
+        if not parser.complete:
+            self._closed = self._consumed = False
         return self
+
+    @property
+    def history(self) -> list[Response]:
+        """The redirect responses that led here, oldest first."""
+        if self._history is None:
+            self._history = []
+        return self._history
+
+    @history.setter
+    def history(self, value: list[Response]) -> None:
+        self._history = value
+
+    @property
+    def extensions(self) -> dict[str, typing.Any]:
+        if self._extensions is None:
+            self._extensions = {}
+        return self._extensions
 
     # -- metadata ------------------------------------------------------------------------------
 
@@ -271,7 +261,10 @@ class Response:
 
         content = self.content
         try:
-            return json.loads(content, **kwargs)
+            if kwargs or content[:3] == b"\xef\xbb\xbf":
+                return json.loads(content, **kwargs)
+            # RFC 8259: JSON on the wire is UTF-8; decoding it here skips loads()' sniffing
+            return json.loads(content.decode("utf-8"))
         except ValueError as exc:
             snippet = content[:80].decode("utf-8", "replace")
             raise DecodingError(

@@ -84,14 +84,11 @@ class HTTPTransport(BaseTransport):
         head = encode_head(request.method, url.target, request.headers._list)
         started = time.perf_counter()
         conn, parser = self._exchange(request, head, timeout, deadline)
-        response = Response._from_wire(
-            parser.status, parser.reason, parser.http_version, parser.raw_headers,
-            parser.content_encoding, request,
-        )
-        response.max_decompressed_size = self._limits.max_decompressed_size
-        response._started = started
+        response = Response._from_wire(parser, request)
         if stream and not parser.complete:
+            response.max_decompressed_size = self._limits.max_decompressed_size
             response._stream = ConnectionStream(self, conn, parser, request, timeout, deadline)
+            response._started = started
             return response
         if not parser.complete:
             try:
@@ -101,7 +98,8 @@ class HTTPTransport(BaseTransport):
                 raise _mapped(exc, "read", request, deadline) from None
         self._pool.release(conn, parser.keep_alive)
         response._raw_body = parser.take_body()
-        response._consumed = response._closed = True
+        if self._limits.max_decompressed_size != Response.max_decompressed_size:
+            response.max_decompressed_size = self._limits.max_decompressed_size
         response._elapsed = time.perf_counter() - started
         return response
 
@@ -111,8 +109,17 @@ class HTTPTransport(BaseTransport):
         """Send the request and read the response head, retrying once on a stale connection."""
         body = request.body
         limits = self._limits
+        key = request.url.origin
         for attempt in (0, 1):
-            conn = self._connection(request, timeout, deadline)
+            try:
+                conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
+            except TimeoutError as exc:
+                raise _mapped(exc, "connect", request, deadline) from None
+            except RequestError as exc:
+                exc._request = request
+                raise
+            if conn is None:
+                conn = self._open(key, request, timeout, deadline)
             parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
                                     limits.max_header_count)
             phase = "write"
@@ -129,24 +136,14 @@ class HTTPTransport(BaseTransport):
             return conn, parser
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _connection(self, request: Request, timeout: Timeout, deadline: float | None) -> Connection:
-        url = request.url
-        key = (url.scheme, url.host, url.effective_port)
+    def _open(
+        self, key: tuple[str, str, int], request: Request, timeout: Timeout,
+        deadline: float | None,
+    ) -> Connection:
+        """A new connection for a slot the pool reserved; the slot is given back on failure."""
         try:
-            conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
-        except TimeoutError as exc:
-            raise _mapped(exc, "connect", request, deadline) from None
-        except ClientClosed:
-            raise
-        except RequestError as exc:
-            exc._request = request
-            raise
-        if conn is not None:
-            return conn
-        try:
-            context = self._ssl_context() if url.scheme == "https" else None
-            sock = open_connection(url.host, url.effective_port, context,
-                                   remaining(timeout.connect, deadline))
+            context = self._ssl_context() if key[0] == "https" else None
+            sock = open_connection(key[1], key[2], context, remaining(timeout.connect, deadline))
         except BaseException as exc:
             self._pool.cancel_reservation(key)
             raise _mapped(exc, "connect", request, deadline) from None

@@ -207,7 +207,8 @@ _COMPONENTS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment"
 class URL:
     """An absolute or relative URL, normalised and safe to put on the wire."""
 
-    __slots__ = ("_str", "fragment", "host", "path", "port", "query", "scheme", "userinfo")
+    __slots__ = ("_origin", "_str", "fragment", "host", "path", "port", "query", "scheme",
+                 "userinfo")
 
     scheme: str
     userinfo: str
@@ -217,6 +218,7 @@ class URL:
     query: str | None
     fragment: str | None
     _str: str | None
+    _origin: tuple[str, str, int] | None
 
     def __init__(self, url: str | URL = "", *, params: QueryParams = None) -> None:
         if isinstance(url, URL):
@@ -266,6 +268,7 @@ class URL:
         set_(self, "query", None if query is None else _quote(query, _QUERY_RAW))
         set_(self, "fragment", None if fragment is None else _quote(fragment, _FRAG_RAW))
         set_(self, "_str", None)
+        set_(self, "_origin", None)
 
     @staticmethod
     def _split_authority(authority: str, url: str) -> tuple[str, str, int | None]:
@@ -304,8 +307,13 @@ class URL:
 
     @property
     def origin(self) -> tuple[str, str, int]:
-        """(scheme, host, port) with default ports filled in: what redirects compare."""
-        return (self.scheme, self.host, self.effective_port)
+        """(scheme, host, port) with default ports filled in: what redirects compare and
+        what the pool is keyed by (computed once: it is asked for on every request)."""
+        origin = self._origin
+        if origin is None:
+            origin = (self.scheme, self.host, self.effective_port)
+            object.__setattr__(self, "_origin", origin)
+        return origin
 
     @property
     def netloc(self) -> str:
@@ -347,6 +355,7 @@ class URL:
         if changes:
             raise TypeError(f"unknown URL components: {sorted(changes)}")
         object.__setattr__(new, "_str", None)
+        object.__setattr__(new, "_origin", None)
         return URL(str(new))  # re-parse so the result is validated like any other URL
 
     def copy_merge_params(self, params: QueryParams) -> URL:
@@ -381,6 +390,7 @@ class URL:
         set_(new, "query", query)
         set_(new, "fragment", r.fragment)
         set_(new, "_str", None)
+        set_(new, "_origin", None)
         return new
 
     # -- dunder --------------------------------------------------------------------------------
