@@ -64,3 +64,15 @@ def test_no_ctl_ever_accepted(value: str) -> None:
         assert any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
         return
     assert not any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in h["X"])
+
+
+def test_encoded_block_follows_every_change() -> None:
+    h = Headers({"A": "1"})
+    assert h.encoded() == "A: 1\r\n"
+    h["B"] = "2"
+    h.add("B", "3")
+    assert h.encoded() == "A: 1\r\nB: 2\r\nB: 3\r\n"
+    del h["a"]
+    assert h.encoded() == "B: 2\r\nB: 3\r\n"
+    h.update({"C": "4"})
+    assert Headers(h).encoded() == h.encoded() == "B: 2\r\nB: 3\r\nC: 4\r\n"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from restwell import IncompleteBodyError, LocalProtocolError, RemoteProtocolError
+from restwell import Headers, IncompleteBodyError, LocalProtocolError, RemoteProtocolError
 from restwell._headers import check_method
 from restwell._http11 import ResponseParser, encode_head
 
@@ -116,7 +116,7 @@ def test_extra_response_after_complete_drops_keep_alive() -> None:
 
 
 def test_request_head() -> None:
-    head = encode_head("POST", "/x?y=1", [("Host", "h"), ("Content-Length", "2")])
+    head = encode_head("POST", "/x?y=1", Headers([("Host", "h"), ("Content-Length", "2")]))
     assert head == b"POST /x?y=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n"
 
 

@@ -9,9 +9,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 
-import fake_github  # noqa: E402
+import fake_github
 
-import restwell  # noqa: E402
+import restwell
 
 
 def test_create_repo_with_preemptive_basic_auth() -> None:

@@ -113,8 +113,12 @@ class Client:
         request = Request.__new__(Request)
         request.method = check_method(method)
         request.url = target
+        base = self.headers
         merged = Headers.__new__(Headers)
-        merged._list = [("Host", target.netloc), *self.headers._list]
+        netloc = target.netloc
+        merged._list = [("Host", netloc), *base._list]
+        # Reuse the client's serialised fields; any change below clears this again.
+        merged._block = f"Host: {netloc}\r\n{base.encoded()}"
         if headers:
             _override(merged, Headers(headers))
         if cookies or self.cookies:
@@ -124,7 +128,7 @@ class Client:
         if content is not None or data is not None or json is not None:
             content_type, request.body = encode_body(content, data, json)
             if content_type is not None and "content-type" not in merged:
-                merged._list.append(("Content-Type", content_type))
+                merged.add("Content-Type", content_type)
         set_length(request)
         request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
         request.extensions = {}
@@ -210,6 +214,8 @@ class Client:
             response.close()
 
     def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        if not kwargs:  # the most common call of all: skip the keyword plumbing
+            return self.send(self.build_request("GET", url))
         return self.request("GET", url, **kwargs)
 
     def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
@@ -281,6 +287,7 @@ def _override(merged: Headers, extra: Headers) -> None:
     names = {name.lower() for name, _ in extra._list}
     merged._list = [item for item in merged._list if item[0].lower() not in names]
     merged._list.extend(extra._list)
+    merged._block = None
 
 
 def _add_cookies(headers: Headers, client: CookieTypes, call: CookieTypes) -> None:

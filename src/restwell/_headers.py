@@ -67,11 +67,14 @@ def check_method(method: str) -> str:
 class Headers(typing.MutableMapping[str, str]):
     """Case-insensitive, order-keeping, with repeated fields (``get_list``, ``add``)."""
 
-    __slots__ = ("_list",)
+    # _block caches the serialised fields ("Name: value\r\n" each); every mutation clears it.
+    __slots__ = ("_list", "_block")
 
     def __init__(self, headers: HeaderTypes = None) -> None:
+        self._block: str | None = None
         if isinstance(headers, Headers):
             self._list: list[tuple[str, str]] = headers._list.copy()
+            self._block = headers._block
             return
         self._list = []
         if headers is None:
@@ -85,7 +88,15 @@ class Headers(typing.MutableMapping[str, str]):
         """Headers parsed off the wire (already validated by the parser)."""
         new = cls.__new__(cls)
         new._list = [(n.decode("latin-1"), _decode_value(v)) for n, v in raw]
+        new._block = None
         return new
+
+    def encoded(self) -> str:
+        """The fields as they go on the wire, each line ending in CRLF (cached)."""
+        block = self._block
+        if block is None:
+            block = self._block = "".join([f"{n}: {v}\r\n" for n, v in self._list])
+        return block
 
     def get_list(self, key: str) -> list[str]:
         lkey = key.lower()
@@ -94,6 +105,7 @@ class Headers(typing.MutableMapping[str, str]):
     def add(self, key: str, value: str | bytes) -> None:
         """Append a field, keeping any that share its name."""
         self._list.append(check_header(key, value))
+        self._block = None
 
     def multi_items(self) -> list[tuple[str, str]]:
         return self._list.copy()
@@ -120,6 +132,7 @@ class Headers(typing.MutableMapping[str, str]):
         lkey = key.lower()
         self._list = [item for item in self._list if item[0].lower() != lkey]
         self._list.append(field)
+        self._block = None
 
     def setdefault(self, key: str, default: str = "") -> str:
         existing: str | None = self.get(key)
@@ -134,6 +147,7 @@ class Headers(typing.MutableMapping[str, str]):
         if len(kept) == len(self._list):
             raise KeyError(key)
         self._list = kept
+        self._block = None
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):

@@ -25,20 +25,17 @@ import typing
 import httptools
 
 from ._exceptions import IncompleteBodyError, RemoteProtocolError
-from ._headers import check_method
+from ._headers import Headers, check_method
 
 __all__ = ["ResponseParser", "encode_head", "check_method"]
 
 MAX_INTERIM = 10
 
 
-def encode_head(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:
+def encode_head(method: str, target: str, headers: Headers) -> bytes:
     """Serialise a request head. Names and values were validated when they entered Headers,
     and the target comes from a URL, which cannot hold spaces or control characters."""
-    lines = [f"{method} {target} HTTP/1.1\r\n"]
-    lines.extend(f"{name}: {value}\r\n" for name, value in headers)
-    lines.append("\r\n")
-    return "".join(lines).encode("utf-8")
+    return f"{method} {target} HTTP/1.1\r\n{headers.encoded()}\r\n".encode()
 
 
 class ResponseParser:

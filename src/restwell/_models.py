@@ -264,7 +264,7 @@ class Response:
             if kwargs or content[:3] == b"\xef\xbb\xbf":
                 return json.loads(content, **kwargs)
             # RFC 8259: JSON on the wire is UTF-8; decoding it here skips loads()' sniffing
-            return json.loads(content.decode("utf-8"))
+            return _json_decoder().decode(content.decode("utf-8"))
         except ValueError as exc:
             snippet = content[:80].decode("utf-8", "replace")
             raise DecodingError(
@@ -374,6 +374,18 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
+
+
+_JSON_DECODER: list[typing.Any] = []
+
+
+def _json_decoder() -> typing.Any:
+    """One shared decoder, made on first use so that ``import restwell`` stays light."""
+    if not _JSON_DECODER:
+        import json
+
+        _JSON_DECODER.append(json.JSONDecoder())
+    return _JSON_DECODER[0]
 
 
 def _rechunk(chunks: typing.Iterable[bytes], size: int | None) -> typing.Iterator[bytes]:

@@ -81,7 +81,7 @@ class HTTPTransport(BaseTransport):
             )
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
-        head = encode_head(request.method, url.target, request.headers._list)
+        head = encode_head(request.method, url.target, request.headers)
         started = time.perf_counter()
         conn, parser = self._exchange(request, head, timeout, deadline)
         response = Response._from_wire(parser, request)
