@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import select
 import socket
+import struct
 import time
 import typing
 
@@ -64,7 +65,7 @@ def map_error(
     timeout_cls, network_cls, doing = _PHASES[phase]
     if isinstance(exc, RequestError):
         error = type(exc)(f"{exc} ({where})", request=request)
-    elif isinstance(exc, (TimeoutError, socket.timeout)):
+    elif isinstance(exc, (TimeoutError, BlockingIOError)):  # BlockingIOError: SO_RCVTIMEO
         hit_deadline = deadline is not None and time.monotonic() >= deadline - 0.005
         limit = "the total deadline" if hit_deadline else f"the {phase} timeout"
         error = timeout_cls(
@@ -128,7 +129,10 @@ def open_connection(
 class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
-    __slots__ = ("__weakref__", "_poller", "_timeout", "idle_since", "key", "served", "sock")
+    __slots__ = (
+        "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "served",
+        "sock",
+    )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
         self.sock = sock
@@ -138,6 +142,13 @@ class Connection:
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
         self._timeout: float | None = -1.0
+        # A socket with a Python-level timeout polls before every send and recv. A plain TCP
+        # socket instead stays blocking and lets the kernel time out (SO_RCVTIMEO and
+        # SO_SNDTIMEO): one system call less each way. TLS sockets keep Python's timeouts,
+        # because the ssl module retries a kernel timeout on a blocking socket forever.
+        self._kernel_timeouts = type(sock) is socket.socket
+        if self._kernel_timeouts:
+            sock.settimeout(None)
 
     def __repr__(self) -> str:
         scheme, host, port = self.key[:3]
@@ -149,7 +160,12 @@ class Connection:
 
     def _set_timeout(self, value: float | None) -> None:
         if value != self._timeout:
-            self.sock.settimeout(value)
+            if self._kernel_timeouts:
+                tv = _timeval(value)
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+            else:
+                self.sock.settimeout(value)
             self._timeout = value
 
     def send(
@@ -172,6 +188,18 @@ class Connection:
             self._send_stream(body)
 
     def _send_stream(self, body: BodyStream) -> None:
+        if self._kernel_timeouts:
+            # socket.sendfile() waits without a limit when the kernel times out a blocking
+            # socket, so streamed bodies go out under a Python-level timeout.
+            self.sock.settimeout(self._timeout)
+            try:
+                self._send_stream_body(body)
+            finally:
+                self.sock.settimeout(None)
+        else:
+            self._send_stream_body(body)
+
+    def _send_stream_body(self, body: BodyStream) -> None:
         sock = self.sock
         source = body.source
         if body.length is not None and body.is_file and hasattr(source, "fileno"):
@@ -219,6 +247,13 @@ class Connection:
             self.sock.close()
         except OSError:  # pragma: no cover - closing never matters to the caller
             pass
+
+
+def _timeval(seconds: float | None) -> bytes:
+    if not seconds:  # None (no timeout) is 0 to the kernel; 0 s would be "never wait"
+        seconds = 0.0 if seconds is None else 1e-6
+    whole = int(seconds)
+    return struct.pack("@ll", whole, int((seconds - whole) * 1_000_000))
 
 
 def _is_unsupported(exc: OSError) -> bool:
