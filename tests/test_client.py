@@ -225,3 +225,11 @@ def test_mock_transport() -> None:
     with Client(transport=transport) as c:
         r = c.post("https://api.test/x", json={"a": 1})
     assert r.status_code == 201 and r.json() == {"a": 1}
+
+
+def test_client_content_type_wins_over_json_default(app: AppServer) -> None:
+    with Client(base_url=app.url, headers={"Content-Type": "application/vnd.api+json"}) as c:
+        sent = c.post("/echo", json={"a": 1}).json()
+        assert header(sent, "content-type") == ["application/vnd.api+json"]
+        c.headers["X-Later"] = "added after the client was made"
+        assert header(c.get("/echo").json(), "x-later") == ["added after the client was made"]

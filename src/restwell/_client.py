@@ -128,7 +128,7 @@ class Client:
         if content is not None or data is not None or json is not None:
             content_type, request.body = encode_body(content, data, json)
             if content_type is not None and "content-type" not in merged:
-                merged.add("Content-Type", content_type)
+                merged.append_trusted("Content-Type", content_type)
         set_length(request)
         request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
         request.extensions = {}

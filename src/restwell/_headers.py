@@ -107,6 +107,16 @@ class Headers(typing.MutableMapping[str, str]):
         self._list.append(check_header(key, value))
         self._block = None
 
+    def append_trusted(self, key: str, value: str) -> None:
+        """Append a field restwell itself made (no validation; the cached block is extended)."""
+        self._list.append((key, value))
+        if self._block is not None:
+            self._block += f"{key}: {value}\r\n"
+
+    def has_any(self, lowered_names: typing.AbstractSet[str]) -> bool:
+        """Is any of these (lower-case) names present? One pass over the fields."""
+        return any(n.lower() in lowered_names for n, _ in self._list)
+
     def multi_items(self) -> list[tuple[str, str]]:
         return self._list.copy()
 

@@ -74,6 +74,7 @@ class Request:
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 def set_length(request: Request) -> None:
@@ -81,18 +82,18 @@ def set_length(request: Request) -> None:
     body, headers = request.body, request.headers
     if body is None and request.method not in _BODY_METHODS:
         return  # the common GET: nothing to frame, nothing to scan
-    if "content-length" in headers or "transfer-encoding" in headers:
+    if headers.has_any(_FRAMING):
         return
     if isinstance(body, bytes):
         if body or request.method not in ("GET", "HEAD", "OPTIONS", "DELETE", "TRACE"):
-            headers["Content-Length"] = str(len(body))
+            headers.append_trusted("Content-Length", str(len(body)))
     elif isinstance(body, BodyStream):
         if body.length is not None:
-            headers["Content-Length"] = str(body.length)
+            headers.append_trusted("Content-Length", str(body.length))
         else:
-            headers["Transfer-Encoding"] = "chunked"
+            headers.append_trusted("Transfer-Encoding", "chunked")
     elif request.method in ("POST", "PUT", "PATCH"):
-        headers["Content-Length"] = "0"
+        headers.append_trusted("Content-Length", "0")
 
 
 class Response:
