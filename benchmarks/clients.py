@@ -19,11 +19,11 @@ class Adapter:
     def __init__(self, ca: str) -> None:
         self.ca = ca
 
-    def get_json(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
-    def post_json(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
-    def new_conn_get(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
-    def download(self, url: str) -> Op: raise NotImplementedError  # noqa: E704
-    def upload(self, url: str, path: str) -> Op: raise NotImplementedError  # noqa: E704
+    def get_json(self, url: str) -> Op: raise NotImplementedError
+    def post_json(self, url: str) -> Op: raise NotImplementedError
+    def new_conn_get(self, url: str) -> Op: raise NotImplementedError
+    def download(self, url: str) -> Op: raise NotImplementedError
+    def upload(self, url: str, path: str) -> Op: raise NotImplementedError
 
 
 class Restwell(Adapter):
@@ -185,6 +185,7 @@ class Pycurl(Adapter):
 
     def __init__(self, ca: str) -> None:
         import json
+
         import pycurl
 
         self.pycurl = pycurl
@@ -282,6 +283,16 @@ class Pyreqwest(Adapter):
         client = self.client
         return lambda: client.get(url).header("Connection", "close").build().send().json()
 
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            total = 0
+            with self.client.get(url).build_streamed() as r:
+                reader = r.body_reader
+                while (chunk := reader.read_chunk()) is not None:
+                    total += len(chunk)
+            return total
+        return op
+
 
 class Httpr(Adapter):
     name = "httpr"
@@ -303,6 +314,12 @@ class Httpr(Adapter):
     def new_conn_get(self, url: str) -> Op:
         get = self.client.get
         return lambda: get(url, headers={"Connection": "close"}).json()
+
+    def download(self, url: str) -> Op:
+        def op() -> int:
+            with self.client.stream("GET", url) as r:
+                return sum(len(c) for c in r.iter_bytes())
+        return op
 
 
 ADAPTERS: dict[str, type[Adapter]] = {

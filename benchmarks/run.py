@@ -42,15 +42,12 @@ def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str)
               "upload": "upload"}[scenario]
     if getattr(cls, method) is getattr(ADAPTERS["restwell"].__mro__[1], method):
         return {"missing": True}
-    if scenario == "upload":
-        op = adapter.upload(url, path)
-    else:
-        op = getattr(adapter, method)(url)
+    op = adapter.upload(url, path) if scenario == "upload" else getattr(adapter, method)(url)
     if scenario == "threads8":
         return _threads(cls, adapter, method, url, count, ca)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # growth includes the warm-up
     for _ in range(min(count // 10, 200) if scenario not in ("download", "upload") else 1):
         op()
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(count):
         op()
@@ -95,22 +92,35 @@ def import_time(client: str) -> float:
     return statistics.median(runs) * 1000
 
 
-def run_cell(client: str, scenario: str, url: str, count: int, ca: str, path: str,
-             repeats: int) -> dict | None:
-    results = []
+def run_once(client: str, scenario: str, url: str, count: int, ca: str,
+             path: str) -> dict | None:
+    cmd = [sys.executable, __file__, "--worker", client, scenario, url, str(count), ca, path]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        print(f"  {client} {scenario} failed: {out.stderr.strip().splitlines()[-1:]}")
+        return None
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return None if result.get("missing") else result
+
+
+def run_scenario(clients: list[str], scenario: str, url: str, count: int, ca: str,
+                 path: str, repeats: int) -> dict[str, dict | None]:
+    """Every client once per round, rounds repeated: drift in the machine hits all alike."""
+    runs: dict[str, list[dict]] = {c: [] for c in clients}
+    skip: set[str] = set()
     for _ in range(repeats):
-        cmd = [sys.executable, __file__, "--worker", client, scenario, url, str(count), ca, path]
-        if shutil.which("taskset"):
-            cmd = ["taskset", "-c", "0", *cmd]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        if out.returncode != 0:
-            print(f"  {client} {scenario} failed: {out.stderr.strip().splitlines()[-1:]}")
-            return None
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        if result.get("missing"):
-            return None
-        results.append(result)
-    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+        for client in clients:
+            if client in skip:
+                continue
+            result = run_once(client, scenario, url, count, ca, path)
+            if result is None:
+                skip.add(client)
+            else:
+                runs[client].append(result)
+    return {c: ({k: statistics.median(r[k] for r in v) for k in v[0]}
+                if v and c not in skip else None) for c, v in runs.items()}
 
 
 def main() -> None:
@@ -120,11 +130,12 @@ def main() -> None:
     parser.add_argument("--scenarios", default="")
     args = parser.parse_args()
     from clients import ADAPTERS
+
     from nginx_server import Nginx
 
     clients = args.clients.split(",") if args.clients else list(ADAPTERS)
     scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
-    n, repeats, big = (1000, 1, 10) if args.quick else (5000, 3, 100)
+    n, repeats, big = (1000, 1, 10) if args.quick else (10000, 5, 100)
     table: dict[str, dict[str, dict | None]] = {}
     with Nginx(cpu=1) as nginx:
         big_file = nginx.write_file("big.bin", big << 20)
@@ -135,11 +146,9 @@ def main() -> None:
         for scenario in scenarios:
             count = {"download": 3, "upload": 3, "new_conn": n // 2}.get(scenario, n)
             print(f"{scenario}:")
-            table[scenario] = {}
-            for client in clients:
-                cell = run_cell(client, scenario, urls[scenario], count, nginx.ca_path,
-                                big_file, repeats)
-                table[scenario][client] = cell
+            table[scenario] = run_scenario(clients, scenario, urls[scenario], count,
+                                           nginx.ca_path, big_file, repeats)
+            for client, cell in table[scenario].items():
                 if cell:
                     if scenario in ("download", "upload"):
                         print(f"  {client:10} {cell['mbps'] * big / 100:9.1f} MB/s "

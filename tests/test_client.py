@@ -154,6 +154,10 @@ def test_stream_iterates_and_releases(app: AppServer) -> None:
         with c.stream("GET", "/bytes/300000") as r:
             sizes = [len(b) for b in r.iter_bytes(chunk_size=1000)]
         assert sum(sizes) == 300000 and max(sizes) == 1000
+        assert c._transport.pool.stats() == {"total": 1, "idle": 1, "in_use": 0}  # type: ignore[attr-defined]
+        with c.stream("GET", "/bytes/5000000") as r:  # read raw past the parser
+            assert sum(len(b) for b in r.iter_raw()) == 5_000_000
+        assert c.get("/json").json()["id"] == 1  # and the connection is still in step
         with c.stream("GET", "/bytes/300000") as r:
             next(r.iter_raw())  # abandon mid-body: the connection must not be reused
         assert c._transport.pool.stats() == {"total": 0, "idle": 0, "in_use": 0}  # type: ignore[attr-defined]

@@ -145,6 +145,25 @@ class ResponseParser:
                 chunked = value.lower().rstrip().endswith(b"chunked")
         return (0 if self.status in (204, 304) else length), chunked
 
+    def body_remaining(self) -> int | None:
+        """Bytes still to come of a Content-Length body, which a driver may then read raw
+        (``raw_body``) instead of copying them through the parser; None when not framed so."""
+        if self.complete or not self.headers_done:
+            return None
+        length, chunked = self._framing()
+        if chunked or length is None:
+            return None
+        return length - self.body_bytes
+
+    def raw_body(self, size: int, remaining: int) -> None:
+        """``size`` body bytes were read past the parser; ``remaining`` are still due."""
+        self.received += size
+        self.body_bytes += size
+        if remaining == 0:
+            self.keep_alive = self._connection_reusable()
+            self.complete = True
+            self._parser = None
+
     def take_body(self) -> bytes:
         chunks = self.body
         if not chunks:

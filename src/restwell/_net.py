@@ -131,7 +131,7 @@ class Connection:
 
     __slots__ = (
         "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "served",
-        "sock",
+        "sock", "recv", "sendall",
     )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
@@ -149,6 +149,10 @@ class Connection:
         self._kernel_timeouts = type(sock) is socket.socket
         if self._kernel_timeouts:
             sock.settimeout(None)
+            self.recv: typing.Callable[[int], bytes] = sock.recv
+            self.sendall: typing.Callable[[bytes], None] = sock.sendall
+        else:
+            self.recv, self.sendall = _tls_io(sock)
 
     def __repr__(self) -> str:
         scheme, host, port = self.key[:3]
@@ -173,18 +177,18 @@ class Connection:
         deadline: float | None,
     ) -> None:
         self._set_timeout(remaining(timeout, deadline))
-        sock = self.sock
+        sendall = self.sendall
         if body is None:
-            sock.sendall(head)
+            sendall(head)
         elif isinstance(body, bytes):
             if len(body) <= SMALL_BODY:
-                sock.sendall(head + body)
+                sendall(head + body)
             else:
-                sock.sendall(head)
-                sock.sendall(body)
+                sendall(head)
+                sendall(body)
         else:
             body.rewind()
-            sock.sendall(head)
+            sendall(head)
             self._send_stream(body)
 
     def _send_stream(self, body: BodyStream) -> None:
@@ -230,7 +234,7 @@ class Connection:
         deadline: float | None,
     ) -> None:
         """Read until the head (or the whole response) has been parsed."""
-        recv = self.sock.recv
+        recv = self.recv
         if deadline is None:
             self._set_timeout(timeout)
         while not (parser.complete if until_complete else parser.headers_done):
@@ -247,6 +251,37 @@ class Connection:
             self.sock.close()
         except OSError:  # pragma: no cover - closing never matters to the caller
             pass
+
+
+def _tls_io(
+    sock: socket.socket,
+) -> tuple[typing.Callable[[int], bytes], typing.Callable[[bytes], None]]:
+    """recv and sendall for a TLS socket that call the ssl object directly.
+
+    ``SSLSocket.recv`` and ``sendall`` are Python wrappers that cost several calls per use;
+    the ``_sslobj`` they wrap does the same work in C. Where a Python lacks it, the public
+    methods serve.
+    """
+    import ssl
+
+    sslobj = getattr(sock, "_sslobj", None)
+    if sslobj is None:  # pragma: no cover - every CPython 3.11+ has it
+        return sock.recv, sock.sendall
+    read, write = sslobj.read, sslobj.write
+
+    def recv(size: int) -> bytes:
+        try:
+            return read(size)  # type: ignore[no-any-return]
+        except ssl.SSLEOFError:  # the peer closed without close_notify: an EOF all the same
+            return b""
+
+    def sendall(data: bytes) -> None:
+        view = memoryview(data)
+        sent = write(view)
+        while sent < len(view):
+            sent += write(view[sent:])
+
+    return recv, sendall
 
 
 def _timeval(seconds: float | None) -> bytes:
