@@ -38,3 +38,9 @@ def nginx() -> typing.Iterator[Nginx]:
     server = Nginx()  # a missing nginx fails the run: scripts/test installs it
     yield server
     server.close()
+
+
+@pytest.fixture
+def app_url_localhost(app: AppServer) -> str:
+    """The app server by name rather than IP, so the resolver path runs."""
+    return app.url.replace("127.0.0.1", "localhost")

@@ -292,3 +292,31 @@ def test_tls_pre_handshake_data_is_not_a_response(scripted: Start) -> None:
 def test_unsupported_scheme() -> None:
     with pytest.raises(restwell.UnsupportedProtocol, match="http:// and https://"):
         restwell.get("ftp://example.test/x")
+
+
+def test_connect_timeout() -> None:
+    # A listener that never accepts, its backlog filled: further SYNs are dropped.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            fillers.append(s)
+        time.sleep(0.1)
+        with Client(timeout=Timeout(connect=0.3)) as c:
+            start = time.monotonic()
+            with pytest.raises(restwell.ConnectTimeout, match="connect timeout"):
+                c.get(f"http://127.0.0.1:{port}/")
+            assert time.monotonic() - start < 2
+            assert pool_of(c)["total"] == 0
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()
+
+
+def test_hostname_resolution(app_url_localhost: str) -> None:
+    assert restwell.get(app_url_localhost + "/json").json()["id"] == 1

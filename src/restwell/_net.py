@@ -114,16 +114,48 @@ def open_connection(
     context: ssl.SSLContext | None,
     timeout: float | None,
 ) -> socket.socket:
-    """A connected socket (TLS already negotiated when ``context`` is given)."""
-    sock = socket.create_connection((host, port), timeout=timeout)
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if context is not None:
-            sock = context.wrap_socket(sock, server_hostname=host)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    """A connected socket (TLS already negotiated when ``context`` is given).
+
+    Tries every address the host resolves to, in order. The socket stays blocking and the
+    kernel bounds the connect (Linux applies SO_SNDTIMEO to connect()), which spares the
+    non-blocking connect, poll and mode switches of ``socket.create_connection``; an IP
+    literal skips the resolver altogether.
+    """
+    error: OSError | None = None
+    for family, address in _addresses(host, port):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if timeout is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
+            sock.connect(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock.settimeout(timeout)  # the handshake runs under Python's timeout
+                sock = context.wrap_socket(sock, server_hostname=host)
+            return sock
+        except BlockingIOError:  # EINPROGRESS after SO_SNDTIMEO: the connect timed out
+            sock.close()
+            raise TimeoutError("connect timed out") from None
+        except OSError as exc:
+            sock.close()
+            if context is not None and not isinstance(exc, ConnectionError):
+                raise  # a TLS failure: another address would not fix it
+            error = exc
+        except BaseException:
+            sock.close()
+            raise
+    raise error or OSError(f"{host} resolved to no address")
+
+
+def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return [(family, (host, port))]
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [(family, address) for family, _, _, _, address in infos]
 
 
 class Connection:
@@ -148,7 +180,8 @@ class Connection:
         # because the ssl module retries a kernel timeout on a blocking socket forever.
         self._kernel_timeouts = type(sock) is socket.socket
         if self._kernel_timeouts:
-            sock.settimeout(None)
+            if sock.gettimeout() is not None:  # a socket.setdefaulttimeout() in the process
+                sock.settimeout(None)
             self.recv: typing.Callable[[int], bytes] = sock.recv
             self.sendall: typing.Callable[[bytes], None] = sock.sendall
         else:
