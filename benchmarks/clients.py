@@ -26,15 +26,10 @@ class Adapter:
     def upload(self, url: str, path: str) -> Op: raise NotImplementedError
 
 
-class Restwell(Adapter):
-    name = "restwell"
+class _HttpxStyle(Adapter):
+    """Clients with the httpx-style API (get/post/stream on ``self.client``)."""
 
-    def __init__(self, ca: str) -> None:
-        import restwell
-
-        self.mod = restwell
-        self.client = restwell.Client(verify=ca)
-        super().__init__(ca)
+    client: typing.Any
 
     def get_json(self, url: str) -> Op:
         get = self.client.get
@@ -45,8 +40,8 @@ class Restwell(Adapter):
         return lambda: post(url, json=PAYLOAD).content
 
     def new_conn_get(self, url: str) -> Op:
-        client = self.client
-        return lambda: client.get(url, headers={"Connection": "close"}).json()
+        get = self.client.get
+        return lambda: get(url, headers={"Connection": "close"}).json()
 
     def download(self, url: str) -> Op:
         def op() -> int:
@@ -61,6 +56,16 @@ class Restwell(Adapter):
         return op
 
 
+class Restwell(_HttpxStyle):
+    name = "restwell"
+
+    def __init__(self, ca: str) -> None:
+        import restwell
+
+        self.client = restwell.Client(verify=ca)
+        super().__init__(ca)
+
+
 class Requests(Adapter):
     name = "requests"
 
@@ -68,6 +73,7 @@ class Requests(Adapter):
         import requests
 
         self.session = requests.Session()
+        self.session.trust_env = False  # else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE beat verify=
         self.session.verify = ca
         super().__init__(ca)
 
@@ -96,7 +102,7 @@ class Requests(Adapter):
         return op
 
 
-class Httpx2(Adapter):
+class Httpx2(_HttpxStyle):
     name = "httpx2"
 
     def __init__(self, ca: str) -> None:
@@ -104,30 +110,6 @@ class Httpx2(Adapter):
 
         self.client = httpx2.Client(verify=ca)
         super().__init__(ca)
-
-    def get_json(self, url: str) -> Op:
-        get = self.client.get
-        return lambda: get(url).json()
-
-    def post_json(self, url: str) -> Op:
-        post = self.client.post
-        return lambda: post(url, json=PAYLOAD).content
-
-    def new_conn_get(self, url: str) -> Op:
-        get = self.client.get
-        return lambda: get(url, headers={"Connection": "close"}).json()
-
-    def download(self, url: str) -> Op:
-        def op() -> int:
-            with self.client.stream("GET", url) as r:
-                return sum(len(c) for c in r.iter_bytes())
-        return op
-
-    def upload(self, url: str, path: str) -> Op:
-        def op() -> object:
-            with open(path, "rb") as f:
-                return self.client.post(url, content=f).content
-        return op
 
 
 class Urllib3(Adapter):
@@ -176,6 +158,7 @@ class Niquests(Requests):
         import niquests
 
         self.session = niquests.Session(disable_http2=True, disable_http3=True)
+        self.session.trust_env = False
         self.session.verify = ca
         self.ca = ca
 
@@ -294,7 +277,7 @@ class Pyreqwest(Adapter):
         return op
 
 
-class Httpr(Adapter):
+class Httpr(_HttpxStyle):
     name = "httpr"
 
     def __init__(self, ca: str) -> None:
@@ -303,23 +286,7 @@ class Httpr(Adapter):
         self.client = httpr.Client(ca_cert_file=ca, http1_only=True, cookie_store=False)
         super().__init__(ca)
 
-    def get_json(self, url: str) -> Op:
-        get = self.client.get
-        return lambda: get(url).json()
-
-    def post_json(self, url: str) -> Op:
-        post = self.client.post
-        return lambda: post(url, json=PAYLOAD).content
-
-    def new_conn_get(self, url: str) -> Op:
-        get = self.client.get
-        return lambda: get(url, headers={"Connection": "close"}).json()
-
-    def download(self, url: str) -> Op:
-        def op() -> int:
-            with self.client.stream("GET", url) as r:
-                return sum(len(c) for c in r.iter_bytes())
-        return op
+    upload = Adapter.upload  # httpr takes no file object as content
 
 
 ADAPTERS: dict[str, type[Adapter]] = {

@@ -320,3 +320,15 @@ def test_connect_timeout() -> None:
 
 def test_hostname_resolution(app_url_localhost: str) -> None:
     assert restwell.get(app_url_localhost + "/json").json()["id"] == 1
+
+
+def test_write_timeout_while_sending_a_file(scripted: Start, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = scripted(lambda conn, index: time.sleep(3))  # never reads
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"\0" * (64 << 20))
+    with Client(timeout=Timeout(write=0.3)) as c, open(path, "rb") as f:
+        start = time.monotonic()
+        with pytest.raises(restwell.WriteTimeout):
+            c.post(server.url, content=f)
+        assert time.monotonic() - start < 2
+        assert pool_of(c)["total"] == 0

@@ -7,6 +7,7 @@ happened in (connect, write, read), with the method and URL in the message.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import struct
@@ -225,42 +226,48 @@ class Connection:
             self._send_stream(body)
 
     def _send_stream(self, body: BodyStream) -> None:
-        if self._kernel_timeouts:
-            # socket.sendfile() waits without a limit when the kernel times out a blocking
-            # socket, so streamed bodies go out under a Python-level timeout.
-            self.sock.settimeout(self._timeout)
-            try:
-                self._send_stream_body(body)
-            finally:
-                self.sock.settimeout(None)
-        else:
-            self._send_stream_body(body)
-
-    def _send_stream_body(self, body: BodyStream) -> None:
-        sock = self.sock
-        source = body.source
-        if body.length is not None and body.is_file and hasattr(source, "fileno"):
-            try:
-                offset = source.tell()
-                sent = sock.sendfile(source, offset, body.length)
-                source.seek(offset + sent)
-                if sent != body.length:
-                    raise WriteError(f"the request body file ended after {sent} bytes")
-                return
-            except (AttributeError, ValueError, OSError) as exc:
-                if isinstance(exc, OSError) and not _is_unsupported(exc):
-                    raise
+        if body.length is not None and body.is_file and self._send_file(body.source, body.length):
+            return
+        sendall = self.sendall
         chunked = body.length is None
         sent = 0
         for chunk in body.iter_chunks():
             sent += len(chunk)
-            sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
         if chunked:
-            sock.sendall(b"0\r\n\r\n")
+            sendall(b"0\r\n\r\n")
         elif sent != body.length:
             raise WriteError(
                 f"the request body was {sent} bytes but Content-Length said {body.length}"
             )
+
+    def _send_file(self, source: typing.Any, length: int) -> bool:
+        """Send a file with sendfile(2); False when the file or the OS cannot (send chunks)."""
+        try:
+            fd = source.fileno()
+            offset = source.tell()
+        except (AttributeError, OSError, ValueError):
+            return False
+        if self._kernel_timeouts and hasattr(os, "sendfile"):
+            # Blocking sendfile(2): the kernel moves the file, SO_SNDTIMEO bounds each wait.
+            # (socket.sendfile() would poll per chunk, and wait without limit on this socket.)
+            sent = 0
+            try:
+                while sent < length:
+                    n = os.sendfile(self.sock.fileno(), fd, offset + sent, length - sent)
+                    if n == 0:
+                        break
+                    sent += n
+            except OSError as exc:
+                if sent == 0 and _is_unsupported(exc):
+                    return False
+                raise
+        else:  # TLS: the ssl module falls back to send() under its own timeout
+            sent = self.sock.sendfile(source, offset, length)
+        source.seek(offset + sent)
+        if sent != length:
+            raise WriteError(f"the request body file ended after {sent} of {length} bytes")
+        return True
 
     def receive(
         self, parser: ResponseParser, until_complete: bool, timeout: float | None,
