@@ -135,7 +135,7 @@ def main() -> None:
 
     clients = args.clients.split(",") if args.clients else list(ADAPTERS)
     scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
-    n, repeats, big = (1000, 1, 10) if args.quick else (10000, 5, 100)
+    n, repeats, big = (1000, 1, 10) if args.quick else (5000, 5, 100)
     table: dict[str, dict[str, dict | None]] = {}
     with Nginx(cpu=1) as nginx:
         big_file = nginx.write_file("big.bin", big << 20)

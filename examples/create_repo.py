@@ -13,9 +13,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import fake_github  # noqa: E402
+import fake_github
 
-import restwell  # noqa: E402
+import restwell
 
 
 def main() -> int:

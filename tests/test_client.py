@@ -237,3 +237,7 @@ def test_client_content_type_wins_over_json_default(app: AppServer) -> None:
         assert header(sent, "content-type") == ["application/vnd.api+json"]
         c.headers["X-Later"] = "added after the client was made"
         assert header(c.get("/echo").json(), "x-later") == ["added after the client was made"]
+
+
+def test_lower_case_method_is_sent_upper_case(app: AppServer) -> None:
+    assert restwell.request("patch", app.url + "/echo").json()["method"] == "PATCH"

@@ -79,3 +79,14 @@ def test_large_upload_from_file(nginx: Nginx, tmp_path) -> None:  # type: ignore
 
 def test_json_small(nginx: Nginx) -> None:
     assert restwell.get(nginx.http_url + "/json").content == SMALL_JSON.encode()
+
+
+def test_missing_ca_bundle_is_a_clear_tls_error(nginx: Nginx) -> None:
+    with pytest.raises(restwell.TLSError, match="CA bundle"):
+        restwell.get(nginx.https_url + "/json", verify="/nonexistent/ca.pem")
+
+
+def test_streamed_response_has_elapsed(nginx: Nginx) -> None:
+    with Client() as c, c.stream("GET", nginx.http_url + "/json") as r:
+        r.read()
+    assert r.elapsed.total_seconds() > 0

@@ -53,7 +53,8 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
 
 
 def check_method(method: str) -> str:
-    """The method as sent; anything but a token raises (CVE-2020-26116, CVE-2023-49082)."""
+    """The method as sent, upper-cased as requests does; anything but a token raises
+    (CVE-2020-26116, CVE-2023-49082)."""
     if method in _KNOWN_METHODS:
         return method
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
@@ -61,7 +62,7 @@ def check_method(method: str) -> str:
             f"Invalid HTTP method {method!r}: a method must be a token such as 'GET'; "
             "spaces and control characters are not allowed"
         )
-    return method
+    return method.upper()
 
 
 class Headers(typing.MutableMapping[str, str]):

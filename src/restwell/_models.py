@@ -9,7 +9,6 @@ decoded chunk by chunk with bounded output. Response headers stay as the parser'
 from __future__ import annotations
 
 import codecs
-import datetime
 import typing
 
 from ._config import Timeout
@@ -24,6 +23,9 @@ from ._exceptions import (
 )
 from ._headers import Headers, HeaderTypes, check_method
 from ._urls import URL, QueryParams
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import datetime
 
 __all__ = ["Request", "Response", "ByteStream"]
 
@@ -53,7 +55,7 @@ class Request:
         json: typing.Any = None,
         timeout: Timeout | None = None,
     ) -> None:
-        self.method = check_method(method.upper() if method.islower() else method)
+        self.method = check_method(method)
         self.url = URL(url, params=params) if params or not isinstance(url, URL) else url
         self.headers = Headers(headers)
         content_type, self.body = encode_body(content, data, json)
@@ -187,7 +189,9 @@ class Response:
 
     @property
     def elapsed(self) -> datetime.timedelta:
-        """Time from sending the request to the end of the body (or to now, while streaming)."""
+        """Time from sending the request to the end of the body (until closed, when streamed)."""
+        import datetime  # here, not at the top: it is not needed to import restwell
+
         return datetime.timedelta(seconds=self._elapsed)
 
     @property
@@ -330,6 +334,10 @@ class Response:
             self._closed = True
             if self._stream is not None:
                 self._stream.close()
+            if self._started and not self._elapsed:
+                import time
+
+                self._elapsed = time.perf_counter() - self._started
 
     def __enter__(self) -> Response:
         return self

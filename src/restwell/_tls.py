@@ -17,6 +17,8 @@ import os
 import threading
 import typing
 
+from ._exceptions import TLSError
+
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
@@ -41,7 +43,13 @@ def ssl_context(verify: VerifyTypes, cert: CertTypes, trust_env: bool) -> ssl.SS
         with _lock:
             context = _cache.get(key)
             if context is None:
-                context = _cache[key] = _build(verify, cert, env)
+                try:
+                    context = _cache[key] = _build(verify, cert, env)
+                except (OSError, ssl.SSLError) as exc:
+                    raise TLSError(
+                        f"cannot set up TLS with verify={verify!r}, cert={cert!r}: {exc}; "
+                        "check that the CA bundle and certificate files exist and are PEM"
+                    ) from None
     return context
 
 
