@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import typing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USERS = {"octocat": "s3cret-token"}
@@ -18,7 +19,7 @@ USERS = {"octocat": "s3cret-token"}
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-github"
-    repos: dict[str, dict[str, object]] = {}
+    repos: typing.ClassVar[dict[str, dict[str, object]]] = {}  # shared by all handlers
 
     def log_message(self, format: str, *args: object) -> None:
         pass
