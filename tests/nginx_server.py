@@ -48,6 +48,14 @@ http {{
         ssl_certificate_key {prefix}/server.key;
         {locations}
     }}
+    server {{
+        listen 127.0.0.1:{mtls_port} ssl;
+        ssl_certificate {prefix}/server.pem;
+        ssl_certificate_key {prefix}/server.key;
+        ssl_client_certificate {prefix}/ca.pem;
+        ssl_verify_client on;
+        location / {{ return 200 '$ssl_client_s_dn'; }}
+    }}
 }}
 """
 
@@ -88,14 +96,18 @@ class Nginx:
                 f.write(pem.bytes())
         self.ca_path = f"{self.prefix}/ca.pem"
         self.ca.cert_pem.write_to_path(self.ca_path)
+        client = self.ca.issue_cert("client@restwell.test")  # for mutual TLS
+        self.client_cert = f"{self.prefix}/client.pem"
+        client.private_key_and_cert_chain_pem.write_to_path(self.client_cert)
         os.makedirs(f"{self.prefix}/www")
         with open(f"{self.prefix}/www/gzip.json", "w") as f:
             f.write("[" + ",".join([SMALL_JSON] * 20) + "]")
-        self.http_port, self.https_port = free_port(), free_port()
+        self.http_port, self.https_port, self.mtls_port = free_port(), free_port(), free_port()
         locations = LOCATIONS.format(prefix=self.prefix, json=SMALL_JSON,
                                      http_port=self.http_port)
         conf = NGINX_CONF.format(
             prefix=self.prefix, http_port=self.http_port, https_port=self.https_port,
+            mtls_port=self.mtls_port,
             locations=locations,
             affinity=f"worker_cpu_affinity {1 << cpu:b};" if cpu is not None else "",
             user="user root;" if os.geteuid() == 0 else "",
@@ -109,6 +121,7 @@ class Nginx:
         self._wait()
         self.http_url = f"http://127.0.0.1:{self.http_port}"
         self.https_url = f"https://127.0.0.1:{self.https_port}"
+        self.mtls_url = f"https://127.0.0.1:{self.mtls_port}"
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 10
@@ -116,7 +129,7 @@ class Nginx:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nginx exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
             try:
-                for port in (self.http_port, self.https_port):
+                for port in (self.http_port, self.https_port, self.mtls_port):
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 return
             except OSError:

@@ -90,3 +90,10 @@ def test_streamed_response_has_elapsed(nginx: Nginx) -> None:
     with Client() as c, c.stream("GET", nginx.http_url + "/json") as r:
         r.read()
     assert r.elapsed.total_seconds() > 0
+
+
+def test_client_certificate(nginx: Nginx) -> None:
+    r = restwell.get(nginx.mtls_url + "/", verify=nginx.ca_path, cert=nginx.client_cert)
+    assert r.status_code == 200 and "O=trustme" in r.text  # nginx saw our certificate
+    # without the certificate nginx refuses the request
+    assert restwell.get(nginx.mtls_url + "/", verify=nginx.ca_path).status_code == 400

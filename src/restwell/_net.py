@@ -11,6 +11,7 @@ import os
 import select
 import socket
 import struct
+import sys
 import time
 import typing
 
@@ -92,7 +93,7 @@ def map_error(
 
 
 def _is_ssl_error(exc: BaseException) -> bool:
-    ssl = __import__("sys").modules.get("ssl")
+    ssl = sys.modules.get("ssl")  # not imported at all: no TLS was used, so not a TLS error
     return ssl is not None and isinstance(exc, ssl.SSLError)
 
 

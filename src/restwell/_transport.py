@@ -16,7 +16,7 @@ import typing
 
 from ._config import Limits, Timeout
 from ._content import BodyStream
-from ._exceptions import ClientClosed, RequestError, UnsupportedProtocol
+from ._exceptions import RequestError, StreamClosed, UnsupportedProtocol
 from ._http11 import ResponseParser, encode_head
 from ._models import Request, Response
 from ._net import Connection, map_error, open_connection, remaining
@@ -194,7 +194,7 @@ class ConnectionStream:
         parser = self._parser
         conn = self._conn
         if conn is None:
-            raise ClientClosed("the response was closed before its body was read")
+            raise StreamClosed("the response was closed before its body was read")
         chunk = parser.take_body()
         if chunk:
             yield chunk
