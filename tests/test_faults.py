@@ -332,3 +332,30 @@ def test_write_timeout_while_sending_a_file(scripted: Start, tmp_path) -> None: 
             c.post(server.url, content=f)
         assert time.monotonic() - start < 2
         assert pool_of(c)["total"] == 0
+
+
+def test_tls_read_timeout(scripted: Start, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+
+    def handler(conn: socket.socket, index: int) -> None:
+        tls = server_ctx.wrap_socket(conn, server_side=True)
+        read_request(tls)
+        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")  # then stall
+        time.sleep(3)
+
+    server = scripted(handler)
+    url = server.url.replace("http://", "https://")
+    with Client(verify=str(ca_path), timeout=Timeout(read=0.3)) as c:
+        start = time.monotonic()
+        with pytest.raises(restwell.ReadTimeout):
+            c.get(url)
+        assert time.monotonic() - start < 2
+        assert pool_of(c)["total"] == 0

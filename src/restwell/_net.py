@@ -165,7 +165,7 @@ class Connection:
 
     __slots__ = (
         "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "served",
-        "sock", "recv", "sendall",
+        "sock", "recv", "sendall", "_timeout_box",
     )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
@@ -176,6 +176,7 @@ class Connection:
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
         self._timeout: float | None = -1.0
+        self._timeout_box: list[float | None] = [None]
         # A socket with a Python-level timeout polls before every send and recv. A plain TCP
         # socket instead stays blocking and lets the kernel time out (SO_RCVTIMEO and
         # SO_SNDTIMEO): one system call less each way. TLS sockets keep Python's timeouts,
@@ -187,7 +188,7 @@ class Connection:
             self.recv: typing.Callable[[int], bytes] = sock.recv
             self.sendall: typing.Callable[[bytes], None] = sock.sendall
         else:
-            self.recv, self.sendall = _tls_io(sock)
+            self.recv, self.sendall = _tls_io(sock, self)
 
     def __repr__(self) -> str:
         scheme, host, port = self.key[:3]
@@ -205,6 +206,7 @@ class Connection:
                 self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
             else:
                 self.sock.settimeout(value)
+                self._timeout_box[0] = value
             self._timeout = value
 
     def send(
@@ -295,22 +297,29 @@ class Connection:
 
 
 def _tls_io(
-    sock: socket.socket,
+    sock: socket.socket, conn: Connection
 ) -> tuple[typing.Callable[[int], bytes], typing.Callable[[bytes], None]]:
     """recv and sendall for a TLS socket that call the ssl object directly.
 
     ``SSLSocket.recv`` and ``sendall`` are Python wrappers that cost several calls per use;
     the ``_sslobj`` they wrap does the same work in C. Where a Python lacks it, the public
-    methods serve.
+    methods serve. A read first waits for the socket to be readable (unless OpenSSL already
+    holds decrypted bytes): the ssl module would try a read, fail with EAGAIN, then wait.
     """
     import ssl
 
     sslobj = getattr(sock, "_sslobj", None)
     if sslobj is None:  # pragma: no cover - every CPython 3.11+ has it
         return sock.recv, sock.sendall
-    read, write = sslobj.read, sslobj.write
+    read, write, pending = sslobj.read, sslobj.write, sslobj.pending
+    wait = conn._poller.poll
+    box = conn._timeout_box  # the current read timeout, without a reference back to conn
 
     def recv(size: int) -> bytes:
+        if not pending():
+            timeout = box[0]
+            if not wait(-1 if timeout is None else max(int(timeout * 1000), 1)):
+                raise TimeoutError("read timed out")
         try:
             return read(size)  # type: ignore[no-any-return]
         except ssl.SSLEOFError:  # the peer closed without close_notify: an EOF all the same
