@@ -219,16 +219,11 @@ def test_timeout_config() -> None:
 def test_mock_transport() -> None:
     from restwell.testing import MockTransport
 
-    def handler(request: restwell.Request) -> restwell.Response:
-        return restwell.Response(201, json_body(request), headers={"X": "1"})
-
-    def json_body(request: restwell.Request) -> dict:  # type: ignore[type-arg]
-        return {}
-
     transport = MockTransport(lambda req: restwell.Response(201, content=req.content))
     with Client(transport=transport) as c:
         r = c.post("https://api.test/x", json={"a": 1})
     assert r.status_code == 201 and r.json() == {"a": 1}
+    assert r.request.url == "https://api.test/x"
 
 
 def test_client_content_type_wins_over_json_default(app: AppServer) -> None:
@@ -241,3 +236,9 @@ def test_client_content_type_wins_over_json_default(app: AppServer) -> None:
 
 def test_lower_case_method_is_sent_upper_case(app: AppServer) -> None:
     assert restwell.request("patch", app.url + "/echo").json()["method"] == "PATCH"
+
+
+def test_params_lists_and_query_strings_merge(app: AppServer) -> None:
+    with Client(base_url=app.url, params={"tag": ["a", "b"], "page": 1}) as c:
+        assert c.get("/echo", params={"page": 2}).json()["target"] == "/echo?tag=a&tag=b&page=2"
+        assert c.get("/echo", params="raw=1").json()["target"] == "/echo?tag=a&tag=b&page=1&raw=1"

@@ -334,28 +334,57 @@ def test_write_timeout_while_sending_a_file(scripted: Start, tmp_path) -> None: 
         assert pool_of(c)["total"] == 0
 
 
-def test_tls_read_timeout(scripted: Start, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import ssl
-
+@pytest.fixture
+def tls_ca(tmp_path) -> tuple[typing.Any, str]:  # type: ignore[no-untyped-def]
+    """A throwaway CA, and the path of its certificate for verify=."""
     import trustme
 
     ca = trustme.CA()
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    ca_path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return ca, str(path)
+
+
+def tls_handler(ca: typing.Any, name: str,
+                then: typing.Callable[[socket.socket], None]) -> typing.Callable[..., None]:
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert(name).configure_cert(context)
 
     def handler(conn: socket.socket, index: int) -> None:
-        tls = server_ctx.wrap_socket(conn, server_side=True)
+        then(context.wrap_socket(conn, server_side=True))
+    return handler
+
+
+def test_tls_read_timeout(scripted: Start, tls_ca: tuple[typing.Any, str]) -> None:
+    ca, ca_path = tls_ca
+
+    def stall(tls: socket.socket) -> None:
         read_request(tls)
         tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")  # then stall
         time.sleep(3)
 
-    server = scripted(handler)
+    server = scripted(tls_handler(ca, "127.0.0.1", stall))
     url = server.url.replace("http://", "https://")
-    with Client(verify=str(ca_path), timeout=Timeout(read=0.3)) as c:
+    with Client(verify=ca_path, timeout=Timeout(read=0.3)) as c:
         start = time.monotonic()
         with pytest.raises(restwell.ReadTimeout):
             c.get(url)
         assert time.monotonic() - start < 2
         assert pool_of(c)["total"] == 0
+
+
+def test_tls_hostname_is_checked(scripted: Start, tls_ca: tuple[typing.Any, str]) -> None:
+    ca, ca_path = tls_ca
+
+    def answer(tls: socket.socket) -> None:
+        read_request(tls)
+        tls.sendall(OK)
+
+    # a certificate from the trusted CA, but for another host than the one we asked for
+    server = scripted(tls_handler(ca, "other.test", answer))
+    with pytest.raises(restwell.CertificateVerifyError, match="did not verify"):
+        restwell.get(server.url.replace("http://", "https://"), verify=ca_path)
+    good = scripted(tls_handler(ca, "127.0.0.1", answer))
+    assert restwell.get(good.url.replace("http://", "https://"), verify=ca_path).text == "ok"

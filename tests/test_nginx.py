@@ -27,13 +27,6 @@ def test_default_verification_rejects_unknown_ca(nginx: Nginx) -> None:
         restwell.get(nginx.https_url + "/json")
 
 
-def test_hostname_is_checked(nginx: Nginx) -> None:
-    # the certificate names 127.0.0.1 and localhost; 127.0.0.2 is loopback but not named
-    url = nginx.https_url.replace("127.0.0.1", "127.0.0.2")
-    with pytest.raises((restwell.CertificateVerifyError, restwell.ConnectError)):
-        restwell.get(url + "/json", verify=nginx.ca_path)
-
-
 def test_verify_false_does_not_leak_into_another_client(nginx: Nginx) -> None:
     with Client(verify=False) as insecure, Client() as secure:
         assert insecure.get(nginx.https_url + "/json").status_code == 200

@@ -22,7 +22,7 @@ from ._headers import Headers, HeaderTypes, check_method
 from ._models import Request, Response, set_length
 from ._tls import CertTypes, VerifyTypes
 from ._transport import BaseTransport, HTTPTransport
-from ._urls import URL, QueryParams, encode_form
+from ._urls import URL, QueryParams, encode_form, param_pairs
 from ._version import __version__
 
 __all__ = ["Client", "EventHooks"]
@@ -162,18 +162,18 @@ class Client:
         if self._closed:
             raise ClientClosed("this client was closed; create a new Client to send requests")
         flow_auth = self._auth_for(request, auth)
-        hooks = self.event_hooks
         if flow_auth is None:
-            if hooks["request"]:
-                for hook in hooks["request"]:
-                    hook(request)
-            response = self._transport.handle_request(request, stream)
+            response = self._send_one(request, stream)
         else:
             response = self._send_with_auth(request, flow_auth, stream)
-        if hooks["response"]:
-            for hook in hooks["response"]:
-                hook(response)
+        for hook in self.event_hooks["response"]:
+            hook(response)
         return response
+
+    def _send_one(self, request: Request, stream: bool) -> Response:
+        for hook in self.event_hooks["request"]:
+            hook(request)
+        return self._transport.handle_request(request, stream)
 
     def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
         if not isinstance(auth, UnsetType):
@@ -190,9 +190,7 @@ class Client:
         flow = auth.auth_flow(request)
         request = next(flow)
         while True:
-            for hook in self.event_hooks["request"]:
-                hook(request)
-            response = self._transport.handle_request(request, stream)
+            response = self._send_one(request, stream)
             try:
                 next_request = flow.send(response)
             except StopIteration:
@@ -278,9 +276,12 @@ def _merge_params(client: QueryParams, call: QueryParams) -> str:
         return encode_form(call)
     if not call:
         return encode_form(client)
-    call_keys = {k for k, _ in URL("http://x/", params=call).params}
-    kept = [(k, v) for k, v in URL("http://x/", params=client).params if k not in call_keys]
-    return "&".join(part for part in (encode_form(kept), encode_form(call)) if part)
+    if isinstance(client, (str, bytes)) or isinstance(call, (str, bytes)):
+        return f"{encode_form(client)}&{encode_form(call)}"  # ready-made query strings
+    call_pairs = param_pairs(call)
+    call_keys = {key for key, _ in call_pairs}
+    return encode_form([pair for pair in param_pairs(client) if pair[0] not in call_keys]
+                       + call_pairs)
 
 
 def _override(merged: Headers, extra: Headers) -> None:

@@ -40,7 +40,6 @@ __all__ = ["Connection", "open_connection", "map_error", "remaining"]
 RECV = 64 * 1024
 RECV_LARGE = 256 * 1024
 SMALL_BODY = 64 * 1024
-_POLL_BAD = select.POLLIN | select.POLLERR | select.POLLHUP | select.POLLNVAL
 
 _PHASES = {
     "connect": (ConnectTimeout, ConnectError, "connecting to"),
@@ -288,6 +287,11 @@ class Connection:
                 parser.feed_eof()
                 return
             parser.feed(data)
+
+    def read(self, size: int, timeout: float | None, deadline: float | None) -> bytes:
+        """One recv of at most ``size`` bytes under the read timeout (b"" at EOF)."""
+        self._set_timeout(remaining(timeout, deadline))
+        return self.recv(size)
 
     def close(self) -> None:
         try:

@@ -176,7 +176,7 @@ def _mapped(
 class ConnectionStream:
     """A streamed response body read straight off its connection."""
 
-    __slots__ = ("_conn", "_deadline", "_done", "_parser", "_request", "_timeout", "_transport")
+    __slots__ = ("_conn", "_deadline", "_parser", "_request", "_timeout", "_transport")
 
     def __init__(
         self, transport: HTTPTransport, conn: Connection, parser: ResponseParser,
@@ -188,7 +188,6 @@ class ConnectionStream:
         self._request = request
         self._timeout = timeout
         self._deadline = deadline
-        self._done = False
 
     def __iter__(self) -> typing.Iterator[bytes]:
         parser = self._parser
@@ -198,24 +197,21 @@ class ConnectionStream:
         chunk = parser.take_body()
         if chunk:
             yield chunk
-        read_timeout = self._timeout.read
-        recv = conn.recv
+        read_timeout, deadline = self._timeout.read, self._deadline
         try:
             due = parser.body_remaining()
             if due is not None:
                 # A Content-Length body: read it straight off the socket, sparing the copy
                 # the parser's callback would make of every byte.
                 while due:
-                    conn._set_timeout(remaining(read_timeout, self._deadline))
-                    data = recv(due if due < RECV_STREAM else RECV_STREAM)
+                    data = conn.read(min(due, RECV_STREAM), read_timeout, deadline)
                     if not data:
                         parser.feed_eof()
                     due -= len(data)
                     parser.raw_body(len(data), due)
                     yield data
             while not parser.complete:
-                conn._set_timeout(remaining(read_timeout, self._deadline))
-                data = recv(RECV_STREAM)
+                data = conn.read(RECV_STREAM, read_timeout, deadline)
                 if not data:
                     parser.feed_eof()
                 else:
@@ -227,7 +223,7 @@ class ConnectionStream:
             raise
         except BaseException as exc:
             self._finish(False)
-            raise _mapped(exc, "read", self._request, self._deadline) from None
+            raise _mapped(exc, "read", self._request, deadline) from None
         self._finish(parser.keep_alive)
 
     def _finish(self, reusable: bool) -> None:

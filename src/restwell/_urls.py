@@ -20,7 +20,7 @@ import typing
 
 from ._exceptions import InvalidURL
 
-__all__ = ["URL", "QueryParams", "encode_form"]
+__all__ = ["URL", "QueryParams", "encode_form", "param_pairs"]
 
 QueryParams = typing.Union[
     typing.Mapping[str, typing.Any],
@@ -110,7 +110,8 @@ def _form_value(value: typing.Any) -> str:
     return str(value)
 
 
-def _pairs(params: QueryParams) -> list[tuple[str, typing.Any]]:
+def param_pairs(params: QueryParams) -> list[tuple[str, typing.Any]]:
+    """Query parameters as (key, value) pairs, a list value giving one pair per item."""
     if params is None:
         return []
     if isinstance(params, (str, bytes)):
@@ -132,7 +133,7 @@ def encode_form(params: QueryParams) -> str:
     if isinstance(params, bytes):
         return params.decode("ascii")
     return "&".join(
-        f"{_form_quote(str(k))}={_form_quote(_form_value(v))}" for k, v in _pairs(params)
+        f"{_form_quote(str(k))}={_form_quote(_form_value(v))}" for k, v in param_pairs(params)
     )
 
 
