@@ -12,6 +12,7 @@ import restwell
 SRC = pathlib.Path(restwell.__file__).parent
 
 EXPECTED = {
+    "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "BaseTransport", "BasicAuth", "CertificateVerifyError", "Client", "ClientClosed",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
@@ -29,8 +30,9 @@ LAYERS = {
     "_content": 0, "_decoders": 0, "_models": 0,
     "_http11": 1,
     "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
+    "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
     "_auth": 3,
-    "_client": 4, "_api": 4, "testing": 4, "__init__": 5,
+    "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,
 }
 
 
@@ -66,6 +68,7 @@ def test_layers_only_import_downwards() -> None:
 
 def test_import_is_light() -> None:
     code = ("import sys, restwell; heavy = {'ssl', 'json', 'email', 'http.client', "
-            "'urllib.request', 'ipaddress', 'idna'} & set(sys.modules); print(sorted(heavy))")
+            "'urllib.request', 'ipaddress', 'idna', 'asyncio'} & set(sys.modules); "
+            "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,5 +1,7 @@
 """restwell: an HTTP client for REST APIs. Public names are exactly those in ``__all__``."""
 
+import typing
+
 from ._api import delete, get, head, options, patch, post, put, request
 from ._auth import Auth, BasicAuth
 from ._client import Client
@@ -43,6 +45,7 @@ from ._urls import URL
 from ._version import __version__
 
 __all__ = [
+    "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "BaseTransport", "BasicAuth", "CertificateVerifyError", "Client", "ClientClosed",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
@@ -53,3 +56,23 @@ __all__ = [
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
     "head", "options", "patch", "post", "put", "request",
 ]
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._async_client import AsyncClient
+    from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
+
+_ASYNC = {"AsyncClient": "_async_client", "AsyncBaseTransport": "_async_transport",
+          "AsyncHTTPTransport": "_async_transport"}
+
+
+def __getattr__(name: str) -> typing.Any:
+    # The async half loads on first use: importing asyncio would double restwell's import time
+    # for programs that never use it.
+    module = _ASYNC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'restwell' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"restwell.{module}"), name)
+    globals()[name] = value
+    return value

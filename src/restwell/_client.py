@@ -25,7 +25,7 @@ from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL, QueryParams, encode_form, param_pairs
 from ._version import __version__
 
-__all__ = ["Client", "EventHooks"]
+__all__ = ["BaseClient", "Client", "EventHooks"]
 
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
@@ -33,8 +33,10 @@ CookieTypes = typing.Union[typing.Mapping[str, str], None]
 _URL_CACHE_SIZE = 512
 
 
-class Client:
-    """A session: shared settings and a pool of connections. Thread-safe; use one per app."""
+class BaseClient:
+    """What ``Client`` and ``AsyncClient`` share: settings, and building requests."""
+
+    _transport: typing.Any
 
     def __init__(
         self,
@@ -66,15 +68,18 @@ class Client:
             "response": list((event_hooks or {}).get("response", ())),
         }
         self.trust_env = trust_env
-        self._transport = transport or HTTPTransport(
+        self._transport = transport or self._default_transport(
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
         self._urls: dict[str, URL] = {}
         self._closed = False
 
+    def _default_transport(self, **settings: typing.Any) -> typing.Any:
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         base = f" base_url={str(self.base_url)!r}" if self.base_url else ""
-        return f"<Client{base} {self._transport!r}>"
+        return f"<{type(self).__name__}{base} {self._transport!r}>"
 
     # -- building requests ---------------------------------------------------------------------
 
@@ -134,6 +139,36 @@ class Client:
         request.extensions = {}
         return request
 
+    def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
+        if not isinstance(auth, UnsetType):
+            return to_auth(auth)
+        if request.url.userinfo:
+            return BasicAuth(request.url.username, request.url.password)
+        if self.auth is not None and (
+            self.base_url is None or self.base_url.origin == request.url.origin
+        ):
+            return self.auth  # client credentials stay on the base_url's origin
+        return None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosed(
+                f"this client was closed; create a new {type(self).__name__} to send requests"
+            )
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+
+class Client(BaseClient):
+    """A session: shared settings and a pool of connections. Thread-safe; use one per app."""
+
+    _transport: BaseTransport
+
+    def _default_transport(self, **settings: typing.Any) -> BaseTransport:
+        return HTTPTransport(**settings)
+
     # -- sending -------------------------------------------------------------------------------
 
     def request(
@@ -159,8 +194,7 @@ class Client:
     def send(
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET
     ) -> Response:
-        if self._closed:
-            raise ClientClosed("this client was closed; create a new Client to send requests")
+        self._check_open()
         flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = self._send_one(request, stream)
@@ -174,17 +208,6 @@ class Client:
         for hook in self.event_hooks["request"]:
             hook(request)
         return self._transport.handle_request(request, stream)
-
-    def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
-        if not isinstance(auth, UnsetType):
-            return to_auth(auth)
-        if request.url.userinfo:
-            return BasicAuth(request.url.username, request.url.password)
-        if self.auth is not None and (
-            self.base_url is None or self.base_url.origin == request.url.origin
-        ):
-            return self.auth  # client credentials stay on the base_url's origin
-        return None
 
     def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
         flow = auth.auth_flow(request)
@@ -238,10 +261,6 @@ class Client:
         if not self._closed:
             self._closed = True
             self._transport.close()
-
-    @property
-    def is_closed(self) -> bool:
-        return self._closed
 
     def __enter__(self) -> Client:
         return self

@@ -68,15 +68,32 @@ class BodyStream:
                     return
                 yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
         else:
+            if hasattr(self.source, "__aiter__") and not hasattr(self.source, "__iter__"):
+                raise TypeError("an async iterator body can only be sent by an AsyncClient")
             for chunk in self.source:
-                if isinstance(chunk, str):
-                    chunk = chunk.encode("utf-8")
-                elif not isinstance(chunk, (bytes, bytearray, memoryview)):
-                    raise TypeError(
-                        f"a request body iterator must yield bytes, not {type(chunk).__name__}"
-                    )
-                if chunk:
-                    yield bytes(chunk)
+                data = _check_chunk(chunk)
+                if data:
+                    yield data
+
+
+    async def aiter_chunks(self, size: int = 256 * 1024) -> typing.AsyncIterator[bytes]:
+        """The chunks for an async sender: async iterables as well as everything above."""
+        if not hasattr(self.source, "__aiter__"):
+            for chunk in self.iter_chunks(size):
+                yield chunk
+            return
+        async for chunk in self.source:
+            data = _check_chunk(chunk)
+            if data:  # an empty chunk would end a chunked body early
+                yield data
+
+
+def _check_chunk(chunk: typing.Any) -> bytes:
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if not isinstance(chunk, (bytes, bytearray, memoryview)):
+        raise TypeError(f"a request body iterator must yield bytes, not {type(chunk).__name__}")
+    return bytes(chunk)
 
 
 def _file_length(file: typing.Any) -> int | None:

@@ -27,13 +27,21 @@ from ._urls import URL, QueryParams
 if typing.TYPE_CHECKING:  # pragma: no cover
     import datetime
 
-__all__ = ["Request", "Response", "ByteStream"]
+__all__ = ["Request", "Response", "ByteStream", "AsyncByteStream"]
 
 
 class ByteStream(typing.Protocol):
-    """What a transport hands a Response for a streamed body: raw chunks, then close()."""
+    """What a sync transport hands a Response for a streamed body: raw chunks, then close()."""
 
     def __iter__(self) -> typing.Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncByteStream(typing.Protocol):
+    """The async twin: raw chunks by ``async for``; ``close()`` needs no await."""
+
+    def __aiter__(self) -> typing.AsyncIterator[bytes]: ...
 
     def close(self) -> None: ...
 
@@ -110,6 +118,7 @@ class Response:
     _raw_body: bytes | None = None
     _content: bytes | None = None
     _stream: ByteStream | None = None
+    _astream: AsyncByteStream | None = None
     _content_encoding: bytes | None = None
     _started = 0.0
     _elapsed = 0.0
@@ -280,34 +289,46 @@ class Response:
 
     def read(self) -> bytes:
         if self._content is None and self._raw_body is None:
-            self._content = b"".join(self.iter_bytes())
+            decode = self._whole_decoder()
+            pieces = [piece for chunk in self.iter_raw() for piece in decode.feed(chunk)]
+            self._content = b"".join([*pieces, *decode.flush()])
         return self.content
+
+    def _whole_decoder(self) -> BodyDecoder:
+        return BodyDecoder(self._encoding_header(), None, self.max_decompressed_size)
+
+    def _stored_raw(self) -> bytes:
+        """The body read earlier, for a second iteration; StreamConsumed if it was not kept."""
+        if self._content is not None or self._raw_body is not None:
+            return self._raw_body if self._raw_body is not None else self._content or b""
+        raise StreamConsumed("the response body was already read")
 
     def iter_raw(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
         """The body as the server sent it, still content-encoded."""
         if self._consumed:
-            if self._content is not None or self._raw_body is not None:
-                raw = self._raw_body if self._raw_body is not None else self._content or b""
-                yield from _rechunk([raw], chunk_size)
-                return
-            raise StreamConsumed("the response body was already read")
+            yield from Rechunker(chunk_size).all([self._stored_raw()])
+            return
         if self._stream is None:
-            raise StreamClosed("the response is closed")
+            raise StreamClosed("the response is closed" if self._astream is None else
+                               "this response came from an AsyncClient: use aiter_raw()")
         self._consumed = True
+        rechunk = Rechunker(chunk_size)
         try:
-            yield from _rechunk(self._stream, chunk_size)
+            for chunk in self._stream:
+                yield from rechunk.feed(chunk)
+            yield from rechunk.flush()
         finally:
             self.close()
 
     def iter_bytes(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
         """The body decoded, in pieces of bounded size."""
         if self._content is not None:
-            yield from _rechunk([self._content], chunk_size)
+            yield from Rechunker(chunk_size).all([self._content])
             return
-        encoding = self._encoding_header()
-        decoder: Decoder | None = make_decoder(encoding) if encoding else None
-        raw = self.iter_raw()
-        yield from _rechunk(raw if decoder is None else _decode_stream(decoder, raw), chunk_size)
+        decode = BodyDecoder(self._encoding_header(), chunk_size)
+        for chunk in self.iter_raw():
+            yield from decode.feed(chunk)
+        yield from decode.flush()
 
     def iter_text(self, chunk_size: int | None = None) -> typing.Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
@@ -320,24 +341,88 @@ class Response:
             yield tail
 
     def iter_lines(self) -> typing.Iterator[str]:
-        pending = ""
+        lines = LineSplitter()
         for text in self.iter_text():
-            lines = (pending + text).splitlines(keepends=True)
-            pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-            for line in lines:
-                yield line.rstrip("\r\n")
-        if pending:
-            yield pending
+            yield from lines.feed(text)
+        yield from lines.flush()
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            if self._stream is not None:
-                self._stream.close()
+            stream = self._stream if self._stream is not None else self._astream
+            if stream is not None:
+                stream.close()
             if self._started and not self._elapsed:
                 import time
 
                 self._elapsed = time.perf_counter() - self._started
+
+    # -- the async twins (a response from an AsyncClient) --------------------------------------
+
+    async def aread(self) -> bytes:
+        if self._content is None and self._raw_body is None:
+            decode = self._whole_decoder()
+            pieces = [piece async for chunk in self.aiter_raw() for piece in decode.feed(chunk)]
+            self._content = b"".join([*pieces, *decode.flush()])
+        return self.content
+
+    async def aiter_raw(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
+        if self._consumed:
+            for chunk in Rechunker(chunk_size).all([self._stored_raw()]):
+                yield chunk
+            return
+        if self._astream is None:
+            raise StreamClosed("the response is closed" if self._stream is None else
+                               "this response came from a sync Client: use iter_raw()")
+        self._consumed = True
+        rechunk = Rechunker(chunk_size)
+        try:
+            async for chunk in self._astream:
+                for piece in rechunk.feed(chunk):
+                    yield piece
+            for piece in rechunk.flush():
+                yield piece
+        finally:
+            self.close()
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
+        if self._content is not None:
+            for chunk in Rechunker(chunk_size).all([self._content]):
+                yield chunk
+            return
+        decode = BodyDecoder(self._encoding_header(), chunk_size)
+        async for chunk in self.aiter_raw():
+            for piece in decode.feed(chunk):
+                yield piece
+        for piece in decode.flush():
+            yield piece
+
+    async def aiter_text(self, chunk_size: int | None = None) -> typing.AsyncIterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        async for chunk in self.aiter_bytes(chunk_size):
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    async def aiter_lines(self) -> typing.AsyncIterator[str]:
+        lines = LineSplitter()
+        async for text in self.aiter_text():
+            for line in lines.feed(text):
+                yield line
+        for line in lines.flush():
+            yield line
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Response:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        self.close()
 
     def __enter__(self) -> Response:
         return self
@@ -397,26 +482,89 @@ def _json_decoder() -> typing.Any:
     return _JSON_DECODER[0]
 
 
-def _rechunk(chunks: typing.Iterable[bytes], size: int | None) -> typing.Iterator[bytes]:
-    if size is None:
-        for chunk in chunks:
-            if chunk:
-                yield chunk
-        return
-    buffer = bytearray()
-    for chunk in chunks:
+class Rechunker:
+    """Re-cuts a stream of chunks into pieces of ``size`` bytes (or passes them on as they
+    are when size is None); the sync and async iterators share it."""
+
+    __slots__ = ("_buffer", "_size")
+
+    def __init__(self, size: int | None) -> None:
+        self._size = size
+        self._buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        size = self._size
+        if size is None:
+            return [chunk] if chunk else []
+        buffer = self._buffer
         buffer += chunk
+        pieces = []
         while len(buffer) >= size:
-            yield bytes(buffer[:size])
+            pieces.append(bytes(buffer[:size]))
             del buffer[:size]
-    if buffer:
-        yield bytes(buffer)
+        return pieces
+
+    def flush(self) -> list[bytes]:
+        tail, self._buffer = bytes(self._buffer), bytearray()
+        return [tail] if tail else []
+
+    def all(self, chunks: list[bytes]) -> list[bytes]:
+        return [piece for chunk in chunks for piece in self.feed(chunk)] + self.flush()
 
 
-def _decode_stream(decoder: Decoder, raw: typing.Iterable[bytes]) -> typing.Iterator[bytes]:
-    for chunk in raw:
-        yield from decoder.feed(chunk)
-    yield from decoder.flush()
+class BodyDecoder:
+    """Content-decoding then rechunking, fed raw chunks; output is produced lazily, in pieces
+    of bounded size, and its total is capped at ``max_size`` when one is given."""
+
+    __slots__ = ("_decoder", "_max", "_rechunk", "_size")
+
+    def __init__(
+        self, encoding: str | None, chunk_size: int | None, max_size: int | None = None
+    ) -> None:
+        self._decoder: Decoder | None = make_decoder(encoding) if encoding else None
+        self._rechunk = Rechunker(chunk_size)
+        self._max = max_size if self._decoder is not None else None
+        self._size = 0
+
+    def feed(self, raw: bytes) -> typing.Iterator[bytes]:
+        if self._decoder is None:
+            yield from self._rechunk.feed(raw)
+            return
+        for out in self._decoder.feed(raw):
+            yield from self._out(out)
+
+    def flush(self) -> typing.Iterator[bytes]:
+        if self._decoder is not None:
+            for out in self._decoder.flush():
+                yield from self._out(out)
+        yield from self._rechunk.flush()
+
+    def _out(self, data: bytes) -> list[bytes]:
+        self._size += len(data)
+        if self._max is not None and self._size > self._max:
+            raise DecodingError(
+                f"the decoded body is larger than {self._max} bytes; iterate it with "
+                "iter_bytes() instead of read(), or raise Limits(max_decompressed_size=...)"
+            )
+        return self._rechunk.feed(data)
+
+
+class LineSplitter:
+    """Text in, whole lines out (without their line ending)."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, text: str) -> list[str]:
+        lines = (self._pending + text).splitlines(keepends=True)
+        self._pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        return [line.rstrip("\r\n") for line in lines]
+
+    def flush(self) -> list[str]:
+        tail, self._pending = self._pending, ""
+        return [tail] if tail else []
 
 
 _REASONS = {

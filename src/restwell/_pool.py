@@ -1,4 +1,4 @@
-"""The sync connection pool: a bookkeeper indexed by origin.
+"""Connection pools: a bookkeeper indexed by origin, and its sync and async front ends.
 
 Invariants (checked by tests through ``stats()``):
 - ``total`` counts every connection that is open or being opened; it never exceeds
@@ -10,6 +10,9 @@ Invariants (checked by tests through ``stats()``):
 - An idle connection past its expiry, or one the peer closed (or wrote to) while idle, is
   closed instead of handed out.
 Acquire and release are O(1) apart from the expired connections they close.
+
+``PoolBook`` holds the books and no lock; ``ConnectionPool`` (threads) wraps each operation in a
+lock and waits on a condition, ``AsyncConnectionPool`` (in ``_async_pool``) waits on futures.
 """
 
 from __future__ import annotations
@@ -20,64 +23,51 @@ import typing
 
 from ._config import Limits
 from ._exceptions import ClientClosed, PoolTimeout
-from ._net import Connection
 
-__all__ = ["ConnectionPool", "PoolKey"]
+__all__ = ["ConnectionPool", "PoolBook", "PoolKey", "PooledConnection"]
 
 PoolKey = typing.Tuple[typing.Any, ...]
 
 
-class ConnectionPool:
+class PooledConnection(typing.Protocol):
+    """What the books need of a connection, sync or async."""
+
+    key: PoolKey
+    idle_since: float
+
+    def is_usable(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+C = typing.TypeVar("C", bound=PooledConnection)
+
+
+class PoolBook(typing.Generic[C]):
+    """Counts, idle lists and limits. Not thread-safe: the front end serialises calls."""
+
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
         self._max_total = limits.max_connections
         self._max_host = limits.max_per_host or limits.max_connections
-        self._lock = threading.Lock()
-        self._freed = threading.Condition(self._lock)
-        self._idle: dict[PoolKey, list[Connection]] = {}
+        self._idle: dict[PoolKey, list[C]] = {}
         self._per_host: dict[PoolKey, int] = {}
         self._total = 0
         self._idle_count = 0
         self._closed = False
-        self._waiting = 0  # threads blocked in acquire(); notify only when there are some
 
     def __repr__(self) -> str:
         s = self.stats()
-        return f"<ConnectionPool total={s['total']} idle={s['idle']} in_use={s['in_use']}>"
+        return f"<{type(self).__name__} total={s['total']} idle={s['idle']} in_use={s['in_use']}>"
+
+    def _stats(self) -> dict[str, int]:
+        return {"total": self._total, "idle": self._idle_count,
+                "in_use": self._total - self._idle_count}
 
     def stats(self) -> dict[str, int]:
-        with self._lock:
-            return {
-                "total": self._total,
-                "idle": self._idle_count,
-                "in_use": self._total - self._idle_count,
-            }
+        return self._stats()
 
-    def acquire(self, key: PoolKey, timeout: float | None) -> Connection | None:
-        """An idle connection for ``key``, or None with a slot reserved for a new one."""
-        with self._lock:
-            conn = self._take_idle(key)
-            if conn is not None or self._reserve(key):
-                return conn
-            end = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = None if end is None else end - time.monotonic()
-                if left is not None and left <= 0:
-                    raise PoolTimeout(
-                        f"no connection to {key[0]}://{key[1]}:{key[2]} became free within "
-                        f"{timeout} s ({self._total} open, limit {self._max_total}); raise "
-                        "Limits(max_connections=...) or Timeout(pool=...)"
-                    )
-                self._waiting += 1
-                try:
-                    self._freed.wait(left)
-                finally:
-                    self._waiting -= 1
-                conn = self._take_idle(key)
-                if conn is not None or self._reserve(key):
-                    return conn
-
-    def _take_idle(self, key: PoolKey) -> Connection | None:
+    def _take_idle(self, key: PoolKey) -> C | None:
         if self._closed:
             raise ClientClosed("the client was closed; create a new one to send requests")
         idle = self._idle.get(key)
@@ -113,7 +103,7 @@ class ConnectionPool:
                 return True
         return False
 
-    def _forget(self, conn: Connection) -> None:
+    def _forget(self, conn: C) -> None:
         conn.close()
         self._drop_slot(conn.key)
 
@@ -125,15 +115,67 @@ class ConnectionPool:
         else:
             del self._per_host[key]
 
-    def release(self, conn: Connection, reusable: bool) -> None:
+    def _put_back(self, conn: C, reusable: bool) -> None:
+        if reusable and not self._closed and self._idle_count < self._limits.max_idle:
+            conn.idle_since = time.monotonic()
+            self._idle.setdefault(conn.key, []).append(conn)
+            self._idle_count += 1
+        else:
+            self._forget(conn)
+
+    def _close_idle(self) -> None:
+        self._closed = True
+        for idle in self._idle.values():
+            for conn in idle:
+                self._forget(conn)
+        self._idle.clear()
+        self._idle_count = 0
+
+    def _timeout_error(self, key: PoolKey, timeout: float | None) -> PoolTimeout:
+        return PoolTimeout(
+            f"no connection to {key[0]}://{key[1]}:{key[2]} became free within "
+            f"{timeout} s ({self._total} open, limit {self._max_total}); raise "
+            "Limits(max_connections=...) or Timeout(pool=...)"
+        )
+
+
+class ConnectionPool(PoolBook[C]):
+    """The thread-safe pool of the sync transport."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits)
+        self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._waiting = 0  # threads blocked in acquire(); notify only when there are some
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return self._stats()
+
+    def acquire(self, key: PoolKey, timeout: float | None) -> C | None:
+        """An idle connection for ``key``, or None with a slot reserved for a new one."""
+        with self._lock:
+            conn = self._take_idle(key)
+            if conn is not None or self._reserve(key):
+                return conn
+            end = None if timeout is None else time.monotonic() + timeout
+            while True:
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    raise self._timeout_error(key, timeout)
+                self._waiting += 1
+                try:
+                    self._freed.wait(left)
+                finally:
+                    self._waiting -= 1
+                conn = self._take_idle(key)
+                if conn is not None or self._reserve(key):
+                    return conn
+
+    def release(self, conn: C, reusable: bool) -> None:
         """Give a connection back after its response: kept idle if reusable, else closed."""
         with self._lock:
-            if reusable and not self._closed and self._idle_count < self._limits.max_idle:
-                conn.idle_since = time.monotonic()
-                self._idle.setdefault(conn.key, []).append(conn)
-                self._idle_count += 1
-            else:
-                self._forget(conn)
+            self._put_back(conn, reusable)
             if self._waiting:
                 self._freed.notify()
 
@@ -145,10 +187,5 @@ class ConnectionPool:
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
-            for idle in self._idle.values():
-                for conn in idle:
-                    self._forget(conn)
-            self._idle.clear()
-            self._idle_count = 0
+            self._close_idle()
             self._freed.notify_all()

@@ -26,7 +26,7 @@ from ._tls import CertTypes, VerifyTypes, ssl_context
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
-__all__ = ["BaseTransport", "HTTPTransport"]
+__all__ = ["BaseTransport", "HTTPTransport", "DEFAULT_TIMEOUT", "mapped", "stale", "unsupported"]
 
 DEFAULT_TIMEOUT = Timeout()
 # Just under glibc's default mmap threshold (128 KiB): each chunk then comes from the heap and
@@ -59,14 +59,14 @@ class HTTPTransport(BaseTransport):
         self._cert = cert
         self._trust_env = trust_env
         self._limits = limits or Limits()
-        self._pool = ConnectionPool(self._limits)
+        self._pool: ConnectionPool[Connection] = ConnectionPool(self._limits)
         self._context: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:
         return f"<HTTPTransport verify={self._verify!r} {self._pool!r}>"
 
     @property
-    def pool(self) -> ConnectionPool:
+    def pool(self) -> ConnectionPool[Connection]:
         return self._pool
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -77,11 +77,7 @@ class HTTPTransport(BaseTransport):
     def handle_request(self, request: Request, stream: bool = False) -> Response:
         url = request.url
         if url.scheme != "http" and url.scheme != "https":
-            raise UnsupportedProtocol(
-                f"cannot send {request.method} {url.redacted()}: restwell speaks http:// and "
-                "https:// only",
-                request=request,
-            )
+            raise unsupported(request)
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
         head = encode_head(request.method, url.target, request.headers)
@@ -98,7 +94,7 @@ class HTTPTransport(BaseTransport):
                 conn.receive(parser, True, timeout.read, deadline)
             except BaseException as exc:
                 self._pool.release(conn, False)
-                raise _mapped(exc, "read", request, deadline) from None
+                raise mapped(exc, "read", request, deadline) from None
         self._pool.release(conn, parser.keep_alive)
         response._raw_body = parser.take_body()
         if self._limits.max_decompressed_size != Response.max_decompressed_size:
@@ -117,7 +113,7 @@ class HTTPTransport(BaseTransport):
             try:
                 conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
             except TimeoutError as exc:
-                raise _mapped(exc, "connect", request, deadline) from None
+                raise mapped(exc, "connect", request, deadline) from None
             except RequestError as exc:
                 exc._request = request
                 raise
@@ -132,9 +128,9 @@ class HTTPTransport(BaseTransport):
                 conn.receive(parser, False, timeout.read, deadline)
             except BaseException as exc:
                 self._pool.release(conn, False)
-                if attempt == 0 and _stale(conn, parser, body, exc):
+                if attempt == 0 and stale(conn.served, parser, body, exc):
                     continue
-                raise _mapped(exc, phase, request, deadline) from None
+                raise mapped(exc, phase, request, deadline) from None
             conn.served += 1
             return conn, parser
         raise AssertionError("unreachable")  # pragma: no cover
@@ -149,26 +145,34 @@ class HTTPTransport(BaseTransport):
             sock = open_connection(key[1], key[2], context, remaining(timeout.connect, deadline))
         except BaseException as exc:
             self._pool.cancel_reservation(key)
-            raise _mapped(exc, "connect", request, deadline) from None
+            raise mapped(exc, "connect", request, deadline) from None
         return Connection(sock, key)
 
     def close(self) -> None:
         self._pool.close()
 
 
-def _stale(conn: Connection, parser: ResponseParser, body: object, exc: BaseException) -> bool:
+def unsupported(request: Request) -> UnsupportedProtocol:
+    return UnsupportedProtocol(
+        f"cannot send {request.method} {request.url.redacted()}: restwell speaks http:// and "
+        "https:// only",
+        request=request,
+    )
+
+
+def stale(served: int, parser: ResponseParser, body: object, exc: BaseException) -> bool:
     """Did a reused connection fail before the server said a word, with a body we can resend?"""
-    if conn.served == 0 or parser.received:
+    if served == 0 or parser.received:
         return False
     if not isinstance(exc, (OSError, RequestError)) or isinstance(exc, TimeoutError):
         return False
     return not isinstance(body, BodyStream) or body.rewindable
 
 
-def _mapped(
+def mapped(
     exc: BaseException, phase: str, request: Request, deadline: float | None = None
 ) -> BaseException:
-    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+    if not isinstance(exc, Exception):  # cancellation, KeyboardInterrupt, SystemExit, ...
         return exc
     return map_error(exc, phase, request, deadline)
 
@@ -223,7 +227,7 @@ class ConnectionStream:
             raise
         except BaseException as exc:
             self._finish(False)
-            raise _mapped(exc, "read", self._request, deadline) from None
+            raise mapped(exc, "read", self._request, deadline) from None
         self._finish(parser.keep_alive)
 
     def _finish(self, reusable: bool) -> None:

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import inspect
 import typing
 
+from ._async_transport import AsyncBaseTransport
 from ._models import Request, Response
 from ._transport import BaseTransport
 
 __all__ = ["MockTransport"]
 
 
-class MockTransport(BaseTransport):
-    """``Client(transport=MockTransport(handler))``: ``handler(request)`` returns the response."""
+class MockTransport(BaseTransport, AsyncBaseTransport):
+    """``Client(transport=MockTransport(handler))``, or the same with ``AsyncClient``:
+    ``handler(request)`` returns the response (a coroutine function works with AsyncClient)."""
 
-    def __init__(self, handler: typing.Callable[[Request], Response]) -> None:
+    def __init__(self, handler: typing.Callable[[Request], typing.Any]) -> None:
         self._handler = handler
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
         if request.body is not None and not isinstance(request.body, bytes):
             request.body = b"".join(request.body.iter_chunks())
-        response = self._handler(request)
+        response: Response = self._handler(request)
+        response.request = response.request or request
+        return response
+
+    async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        body = request.body
+        if body is not None and not isinstance(body, bytes):
+            request.body = b"".join([chunk async for chunk in body.aiter_chunks()])
+        result = self._handler(request)
+        response: Response = await result if inspect.isawaitable(result) else result
         response.request = response.request or request
         return response

@@ -1,0 +1,139 @@
+"""``AsyncClient``: the asyncio twin of ``Client``, kept side by side with it.
+
+Everything but sending is inherited from ``BaseClient`` (settings, URL and header merging,
+building requests, auth scoping), so the two clients build the same request from the same
+arguments. What is here mirrors ``Client``'s sending section line for line, with awaits;
+event hooks may be plain functions or coroutine functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import typing
+
+from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
+from ._auth import Auth, AuthTypes
+from ._client import BaseClient, CookieTypes
+from ._config import UNSET, TimeoutTypes, UnsetType
+from ._content import RequestContent, RequestData
+from ._headers import HeaderTypes
+from ._models import Request, Response
+from ._urls import URL, QueryParams
+
+__all__ = ["AsyncClient"]
+
+
+class AsyncClient(BaseClient):
+    """A session for asyncio: shared settings and a pool of connections, on one event loop."""
+
+    _transport: AsyncBaseTransport
+
+    def _default_transport(self, **settings: typing.Any) -> AsyncBaseTransport:
+        return AsyncHTTPTransport(**settings)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParams = None,
+        headers: HeaderTypes = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        json: typing.Any = None,
+        cookies: CookieTypes = None,
+        auth: AuthTypes | UnsetType = UNSET,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+    ) -> Response:
+        request = self.build_request(
+            method, url, params=params, headers=headers, content=content, data=data,
+            json=json, cookies=cookies, timeout=timeout,
+        )
+        return await self.send(request, auth=auth)
+
+    async def send(
+        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET
+    ) -> Response:
+        self._check_open()
+        flow_auth = self._auth_for(request, auth)
+        if flow_auth is None:
+            response = await self._send_one(request, stream)
+        else:
+            response = await self._send_with_auth(request, flow_auth, stream)
+        for hook in self.event_hooks["response"]:
+            await _call(hook, response)
+        return response
+
+    async def _send_one(self, request: Request, stream: bool) -> Response:
+        for hook in self.event_hooks["request"]:
+            await _call(hook, request)
+        return await self._transport.handle_async_request(request, stream)
+
+    async def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
+        flow = auth.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = await self._send_one(request, stream)
+            try:
+                next_request = flow.send(response)
+            except StopIteration:
+                return response
+            await response.aread()
+            await response.aclose()
+            request = next_request
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, method: str, url: URL | str, **kwargs: typing.Any
+    ) -> typing.AsyncIterator[Response]:
+        """A response whose body is read as you iterate it; closed when the block ends."""
+        auth = kwargs.pop("auth", UNSET)
+        request = self.build_request(method, url, **kwargs)
+        response = await self.send(request, stream=True, auth=auth)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        if not kwargs:  # the most common call of all: skip the keyword plumbing
+            return await self.send(self.build_request("GET", url))
+        return await self.request("GET", url, **kwargs)
+
+    async def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("OPTIONS", url, **kwargs)
+
+    async def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
+
+async def _call(hook: typing.Callable[..., typing.Any], arg: object) -> None:
+    result = hook(arg)
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,322 @@
+"""asyncio connections: a Protocol whose callbacks feed the shared ``ResponseParser``.
+
+No StreamReader and no thread pool: asyncio calls ``data_received`` with each read, the bytes
+go straight into the parser, and the one task waiting on the connection is woken only when
+what it waits for is there (the head, the whole response, or more body). That is one future
+and at most one timer per wait.
+
+Timeouts. A read timeout bounds each silence, not the whole body: ``data_received`` notes the
+time, and a timer that fires early re-arms itself from the last read instead of firing. The
+total deadline caps every wait. Writes only wait when asyncio's write buffer is above its
+high-water mark (``pause_writing``), and that wait is bounded by the write timeout.
+
+Flow control. While a streamed body is buffered beyond ``HIGH_WATER`` bytes the connection
+stops reading from the socket (``pause_reading``), and resumes when the consumer has taken
+the buffer: a slow consumer of a large download holds a bounded amount of memory.
+
+Idle connections. Bytes or a close from the server while no request owns the connection mark
+it unusable, so the pool never hands it out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import typing
+
+from ._content import BodyStream
+from ._exceptions import WriteError
+from ._http11 import ResponseParser
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+__all__ = ["AsyncConnection", "open_async_connection", "HEAD", "COMPLETE", "BODY"]
+
+HEAD, COMPLETE, BODY = 1, 2, 3  # what a waiting task waits for
+HIGH_WATER = 1024 * 1024
+SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the buffer
+_monotonic = time.monotonic
+
+
+async def open_async_connection(
+    host: str, port: int, context: ssl.SSLContext | None, timeout: float | None,
+    key: tuple[typing.Any, ...],
+) -> AsyncConnection:
+    loop = asyncio.get_running_loop()
+    kwargs: dict[str, typing.Any] = {}
+    if context is not None:
+        kwargs = {"ssl": context, "server_hostname": host, "ssl_handshake_timeout": timeout}
+    async with asyncio.timeout(timeout):
+        _, conn = await loop.create_connection(
+            lambda: AsyncConnection(loop, key), host, port, **kwargs
+        )
+    return conn
+
+
+class AsyncConnection(asyncio.Protocol):
+    """One HTTP/1.1 connection to one origin, used by one request at a time."""
+
+    __slots__ = (
+        "_buffered", "_drain", "_due", "_error", "_last_read", "_mode", "_paused",
+        "_timeout", "_waiter", "_write_paused", "closed", "idle_since", "key", "loop",
+        "parser", "served", "transport",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
+        self.loop = loop
+        self.key = key
+        self.transport: asyncio.Transport | None = None
+        self.parser: ResponseParser | None = None
+        self.closed = False
+        self.idle_since = 0.0
+        self.served = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._mode = COMPLETE
+        self._error: BaseException | None = None
+        self._last_read = 0.0
+        self._timeout: float | None = None
+        self._buffered = 0
+        self._paused = False
+        self._write_paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._due: int | None = None  # Content-Length body bytes still due, read raw
+
+    def __repr__(self) -> str:
+        scheme, host, port = self.key[:3]
+        return f"<AsyncConnection {scheme}://{host}:{port} served={self.served}>"
+
+    # -- asyncio callbacks ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = typing.cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        parser = self.parser
+        if parser is None:  # the server spoke while no request was waiting: out of sync
+            self.closed = True
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        self._last_read = _monotonic()
+        try:
+            due = self._due
+            if due:  # the rest of a Content-Length body: keep the bytes as they came
+                size = len(data)
+                if size > due:
+                    parser.raw_body(due, 0)
+                    parser.body.append(data[:due])
+                    parser.feed(data[due:])  # bytes after the response: marks it unreusable
+                else:
+                    parser.raw_body(size, due - size)
+                    parser.body.append(data)
+                self._due = due - size if size < due else 0
+            else:
+                parser.feed(data)
+                if parser.headers_done and not parser.complete and self._due is None:
+                    self._due = parser.body_remaining() or 0
+        except Exception as exc:
+            self._error = exc
+            self._wake()
+            return
+        if self._mode != COMPLETE:
+            self._buffered += len(data)
+            if self._buffered > HIGH_WATER and not self._paused and not parser.complete:
+                self._paused = True
+                self.transport.pause_reading()  # type: ignore[union-attr]
+        waiter = self._waiter
+        if waiter is not None:
+            mode = self._mode
+            if (
+                parser.complete
+                or (mode == HEAD and parser.headers_done)
+                or (mode == BODY and parser.body)
+            ):
+                self._waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        return False  # close the transport; connection_lost ends the response
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        parser = self.parser
+        if parser is not None and not parser.complete and self._error is None:
+            try:
+                if exc is not None:
+                    raise exc  # a reset: the body or head is cut short
+                parser.feed_eof()  # ends a close-delimited body, or says what is missing
+            except Exception as error:
+                self._error = error
+        self._wake()
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    # -- used by the transport -----------------------------------------------------------------
+
+    def is_usable(self) -> bool:
+        return not self.closed
+
+    def start(self, parser: ResponseParser) -> None:
+        """A new exchange on this connection."""
+        self.parser = parser
+        self._error = None
+        self._due = None
+        self._buffered = 0
+
+    def finish(self) -> None:
+        """The exchange is over; the connection goes idle (or closed) without a parser."""
+        self.parser = None
+        self._resume()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _expire(self, waiter: asyncio.Future[None], deadline: float | None) -> None:
+        if waiter.done():
+            return
+        now = _monotonic()
+        timeout = self._timeout
+        if timeout is not None and self._last_read + timeout > now and (
+            deadline is None or deadline > now
+        ):
+            # Data came after this timer was set: the silence is shorter than the timeout.
+            at = self._last_read + timeout
+            self.loop.call_at(min(at, deadline) if deadline else at, self._expire, waiter,
+                              deadline)
+            return
+        self._waiter = None
+        waiter.set_exception(TimeoutError("read timed out"))
+
+    async def wait(self, mode: int, timeout: float | None, deadline: float | None) -> None:
+        """Until the head, the whole response or more body is there; raises what went wrong."""
+        parser = self.parser
+        assert parser is not None
+        if self._error is None and not self.closed:
+            waiter = self.loop.create_future()
+            self._waiter, self._mode, self._timeout = waiter, mode, timeout
+            timer = None
+            if timeout is not None or deadline is not None:
+                now = self._last_read = _monotonic()
+                at = now + timeout if timeout is not None else deadline
+                if deadline is not None and at > deadline:  # type: ignore[operator]
+                    at = deadline
+                timer = self.loop.call_at(at, self._expire, waiter, deadline)  # type: ignore[arg-type]
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        if self._error is not None:
+            raise self._error
+        if self.closed and not parser.complete:
+            raise ConnectionResetError("the connection was closed")
+
+    def take_body(self) -> bytes:
+        """The body buffered so far; reading resumes if it was paused for the consumer."""
+        assert self.parser is not None
+        chunk = self.parser.take_body()
+        self._buffered = 0
+        self._resume()
+        return chunk
+
+    def _resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            if not self.closed:
+                self.transport.resume_reading()  # type: ignore[union-attr]
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def send(
+        self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
+        deadline: float | None,
+    ) -> None:
+        if self.closed:
+            raise ConnectionResetError("the server closed the connection")
+        write = self.transport.write  # type: ignore[union-attr]
+        if body is None:
+            write(head)
+        elif isinstance(body, bytes):
+            if len(body) <= SLICE:
+                write(head + body)
+            else:
+                write(head)
+                view = memoryview(body)
+                for start in range(0, len(view), SLICE):
+                    write(view[start:start + SLICE])
+                    await self.drain(timeout, deadline)
+        else:
+            body.rewind()
+            write(head)
+            await self._send_stream(body, timeout, deadline)
+        if self._write_paused:
+            await self.drain(timeout, deadline)
+
+    async def _send_stream(
+        self, body: BodyStream, timeout: float | None, deadline: float | None
+    ) -> None:
+        write = self.transport.write  # type: ignore[union-attr]
+        chunked = body.length is None
+        sent = 0
+        async for chunk in body.aiter_chunks():
+            sent += len(chunk)
+            write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            await self.drain(timeout, deadline)
+        if chunked:
+            write(b"0\r\n\r\n")
+        elif sent != body.length:
+            raise WriteError(
+                f"the request body was {sent} bytes but Content-Length said {body.length}"
+            )
+
+    async def drain(self, timeout: float | None, deadline: float | None) -> None:
+        """Wait while asyncio's write buffer is above its high-water mark."""
+        if self.closed:
+            if self._error is not None:
+                raise self._error
+            raise ConnectionResetError("the server closed the connection")
+        if not self._write_paused:
+            return
+        self._drain = self.loop.create_future()
+        limit = timeout
+        if deadline is not None:
+            left = deadline - _monotonic()
+            limit = left if limit is None else min(limit, left)
+        try:
+            async with asyncio.timeout(limit):
+                await self._drain
+        finally:
+            self._drain = None
+        if self.closed:
+            raise ConnectionResetError("the server closed the connection")
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, discarding unsent bytes: for a connection left mid-exchange."""
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()

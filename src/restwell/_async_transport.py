@@ -1,0 +1,220 @@
+"""Async transports: the asyncio twin of ``_transport``, side by side with it.
+
+Same steps, same rules, same errors: acquire (or wait in line for) a connection, send the head
+and body, wait for the head, then either wait for the whole body (the fast path) or hand the
+caller an ``AsyncConnectionStream``. Only the waiting differs; policy (stale-connection retry,
+error mapping, what may be reused) comes from ``_transport`` and the parser.
+
+Cancellation: every await sits inside a ``try`` whose handler gives the connection back
+closed (or the reserved slot back), so a task cancelled anywhere leaves the pool consistent
+and never lets a half-read connection be reused.
+"""
+
+from __future__ import annotations
+
+import time
+import typing
+
+from ._async_net import BODY, COMPLETE, HEAD, AsyncConnection, open_async_connection
+from ._async_pool import AsyncConnectionPool
+from ._config import Limits, Timeout
+from ._exceptions import RequestError, StreamClosed
+from ._http11 import ResponseParser, encode_head
+from ._models import Request, Response
+from ._net import remaining
+from ._tls import CertTypes, VerifyTypes, ssl_context
+from ._transport import DEFAULT_TIMEOUT, mapped, stale, unsupported
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+__all__ = ["AsyncBaseTransport", "AsyncHTTPTransport"]
+
+_monotonic = time.monotonic
+
+
+class AsyncBaseTransport:
+    """The interface every async transport implements."""
+
+    async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        pass
+
+
+class AsyncHTTPTransport(AsyncBaseTransport):
+    """HTTP/1.1 over asyncio TCP and TLS with a pool of keep-alive connections."""
+
+    def __init__(
+        self,
+        *,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
+        limits: Limits | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        self._verify = verify
+        self._cert = cert
+        self._trust_env = trust_env
+        self._limits = limits or Limits()
+        self._pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(self._limits)
+        self._context: ssl.SSLContext | None = None
+
+    def __repr__(self) -> str:
+        return f"<AsyncHTTPTransport verify={self._verify!r} {self._pool!r}>"
+
+    @property
+    def pool(self) -> AsyncConnectionPool[AsyncConnection]:
+        return self._pool
+
+    async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        url = request.url
+        if url.scheme != "http" and url.scheme != "https":
+            raise unsupported(request)
+        timeout = request.timeout or DEFAULT_TIMEOUT
+        deadline = None if timeout.total is None else _monotonic() + timeout.total
+        head = encode_head(request.method, url.target, request.headers)
+        started = time.perf_counter()
+        conn = await self._exchange(request, head, timeout, deadline)
+        parser: ResponseParser = conn.parser  # type: ignore[assignment]
+        response = Response._from_wire(parser, request)
+        if stream and not parser.complete:
+            response.max_decompressed_size = self._limits.max_decompressed_size
+            response._astream = AsyncConnectionStream(self, conn, request, timeout, deadline)
+            response._started = started
+            return response
+        if not parser.complete:
+            try:
+                await conn.wait(COMPLETE, timeout.read, deadline)
+            except BaseException as exc:
+                self._release(conn, False)
+                raise mapped(exc, "read", request, deadline) from None
+        response._raw_body = parser.take_body()
+        self._release(conn, parser.keep_alive)
+        if self._limits.max_decompressed_size != Response.max_decompressed_size:
+            response.max_decompressed_size = self._limits.max_decompressed_size
+        response._elapsed = time.perf_counter() - started
+        return response
+
+    def _release(self, conn: AsyncConnection, reusable: bool) -> None:
+        conn.finish()
+        if not reusable:
+            conn.abort()  # half-read or out of sync: never reused, unsent bytes dropped
+        self._pool.release(conn, reusable)
+
+    async def _exchange(
+        self, request: Request, head: bytes, timeout: Timeout, deadline: float | None
+    ) -> AsyncConnection:
+        """Send the request and wait for the response head, retrying once on a stale
+        connection."""
+        body = request.body
+        limits = self._limits
+        key = request.url.origin
+        for attempt in (0, 1):
+            conn = await self._acquire(key, request, timeout, deadline)
+            parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
+                                    limits.max_header_count)
+            conn.start(parser)
+            phase = "write"
+            try:
+                await conn.send(head, body, timeout.write, deadline)
+                phase = "read"
+                await conn.wait(HEAD, timeout.read, deadline)
+            except BaseException as exc:
+                self._release(conn, False)
+                if attempt == 0 and stale(conn.served, parser, body, exc):
+                    continue
+                raise mapped(exc, phase, request, deadline) from None
+            conn.served += 1
+            return conn
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _acquire(
+        self, key: tuple[str, str, int], request: Request, timeout: Timeout,
+        deadline: float | None,
+    ) -> AsyncConnection:
+        pool = self._pool
+        try:
+            ready, conn = pool.acquire_nowait(key)
+            if not ready:
+                conn = await pool.acquire(key, remaining(timeout.pool, deadline))
+        except TimeoutError as exc:
+            raise mapped(exc, "connect", request, deadline) from None
+        except RequestError as exc:
+            exc._request = request
+            raise
+        if conn is not None:
+            return conn
+        try:  # a slot is reserved: open a connection for it
+            context = self._ssl_context() if key[0] == "https" else None
+            return await open_async_connection(
+                key[1], key[2], context, remaining(timeout.connect, deadline), key
+            )
+        except BaseException as exc:
+            pool.cancel_reservation(key)
+            raise mapped(exc, "connect", request, deadline) from None
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl_context(self._verify, self._cert, self._trust_env)
+        return self._context
+
+    async def aclose(self) -> None:
+        self._pool.close()
+
+
+class AsyncConnectionStream:
+    """A streamed response body read off its connection as the consumer asks for it."""
+
+    __slots__ = ("_closed_early", "_conn", "_deadline", "_request", "_timeout", "_transport")
+
+    def __init__(
+        self, transport: AsyncHTTPTransport, conn: AsyncConnection, request: Request,
+        timeout: Timeout, deadline: float | None,
+    ) -> None:
+        self._transport = transport
+        self._conn: AsyncConnection | None = conn
+        self._request = request
+        self._timeout = timeout
+        self._deadline = deadline
+        self._closed_early = False
+
+    def __aiter__(self) -> AsyncConnectionStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        conn = self._conn
+        if conn is None:
+            if self._closed_early:
+                raise StreamClosed("the response was closed before its body was read")
+            raise StopAsyncIteration
+        parser = conn.parser
+        assert parser is not None
+        try:
+            while True:
+                chunk = conn.take_body()
+                if chunk:
+                    return chunk
+                if parser.complete:
+                    self._finish(parser.keep_alive)
+                    raise StopAsyncIteration
+                await conn.wait(BODY, self._timeout.read, self._deadline)
+        except StopAsyncIteration:
+            raise
+        except BaseException as exc:
+            self._finish(False)
+            raise mapped(exc, "read", self._request, self._deadline) from None
+
+    def _finish(self, reusable: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._transport._release(conn, reusable)
+
+    def close(self) -> None:
+        """Closing before the end closes the connection: it is never reused half-read."""
+        conn = self._conn
+        if conn is not None:
+            parser = conn.parser
+            self._finish(parser is not None and parser.complete and parser.keep_alive)
+            self._closed_early = True
