@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import both
 from nginx_server import Nginx
 from servers import AppServer, Handler, ScriptedServer
 
@@ -44,3 +45,23 @@ def nginx() -> typing.Iterator[Nginx]:
 def app_url_localhost(app: AppServer) -> str:
     """The app server by name rather than IP, so the resolver path runs."""
     return app.url.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture(params=both.KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def runner(kind: str) -> typing.Iterator[typing.Any]:
+    if kind == "sync":
+        yield None
+        return
+    with both.new_runner(kind) as loop_runner:
+        yield loop_runner
+
+
+@pytest.fixture
+def make_client(kind: str, runner: typing.Any) -> typing.Callable[..., typing.Any]:
+    """``Client`` or an AsyncClient behind a sync facade: the behaviour suite runs on both."""
+    return both.factory(kind, runner)

@@ -12,6 +12,7 @@ import typing
 import pytest
 
 import restwell
+from both import Make, request_via
 from restwell import Client, Limits, Timeout
 from servers import ScriptedServer, read_request
 
@@ -29,6 +30,7 @@ def reply(data: bytes, then_close: bool = True) -> typing.Callable[[socket.socke
             conn.sendall(data)
         if not then_close:
             time.sleep(5)
+
     return handler
 
 
@@ -37,26 +39,46 @@ def reply(data: bytes, then_close: bool = True) -> typing.Callable[[socket.socke
     [
         (b"", restwell.RemoteProtocolError, "without a response"),
         (b"HTTP/1.1 200 OK\r\nContent-Le", restwell.RemoteProtocolError, "response head"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n" + b"x" * 12,
-         restwell.IncompleteBodyError, "12 of 22"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
-         restwell.IncompleteBodyError, "chunked"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 9000000000000\r\n\r\n0123456789",
-         restwell.IncompleteBodyError, "10 of 9000000000000"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n" + b"x" * 12,
+            restwell.IncompleteBodyError,
+            "12 of 22",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+            restwell.IncompleteBodyError,
+            "chunked",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 9000000000000\r\n\r\n0123456789",
+            restwell.IncompleteBodyError,
+            "10 of 9000000000000",
+        ),
         (b"HTTPS/1.1 200 OK\r\n\r\n", restwell.RemoteProtocolError, "malformed"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\nContent-Length: 32\r\n\r\n",
-         restwell.RemoteProtocolError, "Content-Length"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\nContent-Length: 32\r\n\r\n",
+            restwell.RemoteProtocolError,
+            "Content-Length",
+        ),
         (b"HTTP/1.1 200 OK\r\nX: " + b"a" * 200_000, restwell.RemoteProtocolError, "larger"),
-        (b"HTTP/1.1 200 OK\r\n" + b"X: 1\r\n" * 200 + b"\r\n",
-         restwell.RemoteProtocolError, "header fields"),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"X: 1\r\n" * 200 + b"\r\n",
+            restwell.RemoteProtocolError,
+            "header fields",
+        ),
         (b"HTTP/1.1 100 Continue\r\n\r\n" * 100, restwell.RemoteProtocolError, "1xx"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
-         restwell.RemoteProtocolError, "malformed"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+            restwell.RemoteProtocolError,
+            "malformed",
+        ),
     ],
 )
-def test_broken_responses(scripted: Start, data: bytes, error: type, words: str) -> None:
+def test_broken_responses(
+    scripted: Start, data: bytes, error: type, words: str, make_client: Make
+) -> None:
     server = scripted(reply(data))
-    with Client() as c:
+    with make_client() as c:
         with pytest.raises(error) as info:
             c.get(server.url + "/x")
         assert words in str(info.value)
@@ -65,30 +87,32 @@ def test_broken_responses(scripted: Start, data: bytes, error: type, words: str)
         assert pool_of(c) == {"total": 0, "idle": 0, "in_use": 0}
 
 
-def test_streamed_body_cut_short(scripted: Start) -> None:
+def test_streamed_body_cut_short(scripted: Start, make_client: Make) -> None:
     server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 5000))
-    with Client() as c, c.stream("GET", server.url) as r, pytest.raises(
-        restwell.IncompleteBodyError
+    with (
+        make_client() as c,
+        c.stream("GET", server.url) as r,
+        pytest.raises(restwell.IncompleteBodyError),
     ):
         for _ in r.iter_bytes():
             pass
     assert pool_of(c)["total"] == 0
 
 
-def test_body_until_close_is_complete(scripted: Start) -> None:
+def test_body_until_close_is_complete(scripted: Start, make_client: Make) -> None:
     server = scripted(reply(b"HTTP/1.1 200 OK\r\n\r\nall of it"))
-    with Client() as c:
+    with make_client() as c:
         assert c.get(server.url).content == b"all of it"
         assert pool_of(c)["total"] == 0  # such a connection is never reused
 
 
-def test_stale_keep_alive_is_retried_transparently(scripted: Start) -> None:
+def test_stale_keep_alive_is_retried_transparently(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(OK)  # claims keep-alive, then closes once the client holds it idle
 
     server = scripted(handler)
-    with Client() as c:
+    with make_client() as c:
         assert c.get(server.url).text == "ok"
         time.sleep(0.2)  # the server has closed the idle connection by now
         assert c.post(server.url, content=b"body").text == "ok"
@@ -96,7 +120,9 @@ def test_stale_keep_alive_is_retried_transparently(scripted: Start) -> None:
     assert server.connections == 3
 
 
-def test_reset_after_request_sent_on_reused_connection_is_retried_once(scripted: Start) -> None:
+def test_reset_after_request_sent_on_reused_connection_is_retried_once(
+    scripted: Start, make_client: Make
+) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(OK)
@@ -106,34 +132,34 @@ def test_reset_after_request_sent_on_reused_connection_is_retried_once(scripted:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
 
     server = scripted(handler)
-    with Client() as c:
+    with make_client() as c:
         c.get(server.url)
         assert c.get(server.url).text == "ok"
     assert server.connections == 2
 
 
-def test_one_shot_stream_is_not_retried(scripted: Start) -> None:
+def test_one_shot_stream_is_not_retried(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(OK)
         read_request(conn)
 
     server = scripted(handler)
-    with Client() as c:
+    with make_client() as c:
         c.get(server.url)
         with pytest.raises(restwell.RemoteProtocolError):
             c.post(server.url, content=iter([b"once"]))
     assert server.connections == 1
 
 
-def test_read_timeout_discards_connection(scripted: Start) -> None:
+def test_read_timeout_discards_connection(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
         time.sleep(3)
 
     server = scripted(handler)
-    with Client(timeout=Timeout(read=0.3)) as c:
+    with make_client(timeout=Timeout(read=0.3)) as c:
         start = time.monotonic()
         with pytest.raises(restwell.ReadTimeout, match="read timeout"):
             c.get(server.url)
@@ -141,7 +167,7 @@ def test_read_timeout_discards_connection(scripted: Start) -> None:
         assert pool_of(c)["total"] == 0
 
 
-def test_total_deadline_spans_the_call(scripted: Start) -> None:
+def test_total_deadline_spans_the_call(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
@@ -150,35 +176,35 @@ def test_total_deadline_spans_the_call(scripted: Start) -> None:
             time.sleep(0.1)
 
     server = scripted(handler)
-    with Client(timeout=Timeout(read=1, total=0.5)) as c:
+    with make_client(timeout=Timeout(read=1, total=0.5)) as c:
         start = time.monotonic()
         with pytest.raises(restwell.ReadTimeout, match="total deadline"):
             c.get(server.url)
         assert time.monotonic() - start < 1.5
 
 
-def test_write_timeout(scripted: Start) -> None:
+def test_write_timeout(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         time.sleep(3)  # never reads
 
     server = scripted(handler)
-    with Client(timeout=Timeout(write=0.3)) as c:
+    with make_client(timeout=Timeout(write=0.3)) as c:
         with pytest.raises(restwell.WriteTimeout):
             c.post(server.url, content=b"x" * (64 << 20))
         assert pool_of(c)["total"] == 0
 
 
-def test_connect_refused() -> None:
+def test_connect_refused(make_client: Make) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with Client() as c:
+    with make_client() as c:
         with pytest.raises(restwell.ConnectError, match="check the host"):
             c.get(f"http://127.0.0.1:{port}/")
         assert pool_of(c)["total"] == 0
 
 
-def test_pool_timeout_and_slot_count(scripted: Start) -> None:
+def test_pool_timeout_and_slot_count(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
@@ -186,7 +212,7 @@ def test_pool_timeout_and_slot_count(scripted: Start) -> None:
         conn.sendall(b"done")
 
     server = scripted(handler)
-    with Client(limits=Limits(max_connections=1), timeout=Timeout(pool=0.2)) as c:
+    with make_client(limits=Limits(max_connections=1), timeout=Timeout(pool=0.2)) as c:
         with c.stream("GET", server.url) as r:
             with pytest.raises(restwell.PoolTimeout, match="max_connections"):
                 c.get(server.url)
@@ -204,8 +230,10 @@ def test_waiter_gets_freed_connection(scripted: Start) -> None:
     server = scripted(handler)
     results: list[str] = []
     with Client(limits=Limits(max_connections=1)) as c:
-        threads = [threading.Thread(target=lambda: results.append(c.get(server.url).text))
-                   for _ in range(5)]
+        threads = [
+            threading.Thread(target=lambda: results.append(c.get(server.url).text))
+            for _ in range(5)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -213,53 +241,59 @@ def test_waiter_gets_freed_connection(scripted: Start) -> None:
     assert results == ["ok"] * 5 and server.connections == 1
 
 
-def test_extra_bytes_after_body_poison_connection(scripted: Start) -> None:
+def test_extra_bytes_after_body_poison_connection(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)
         conn.sendall(OK + b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")
         read_request(conn)
 
     server = scripted(handler)
-    with Client() as c:
+    with make_client() as c:
         assert c.get(server.url).text == "ok"
         assert pool_of(c)["total"] == 0
 
 
-def test_head_with_body_headers_keeps_alive(scripted: Start) -> None:
+def test_head_with_body_headers_keeps_alive(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         while read_request(conn):
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
 
     server = scripted(handler)
-    with Client() as c:
+    with make_client() as c:
         for _ in range(3):
             assert c.head(server.url).content == b""
     assert server.connections == 1
 
 
-def test_gzip_bomb_bounded(scripted: Start) -> None:
+def test_gzip_bomb_bounded(scripted: Start, make_client: Make) -> None:
     bomb = gzip.compress(b"\0" * (64 << 20))
     head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
     server = scripted(lambda conn, i: [read_request(conn), conn.sendall(head.encode() + bomb)])
-    with Client(limits=Limits(max_decompressed_size=1 << 20)) as c:
+    with make_client(limits=Limits(max_decompressed_size=1 << 20)) as c:
         with pytest.raises(restwell.DecodingError, match="larger than"):
             c.get(server.url).content  # noqa: B018
         with c.stream("GET", server.url) as r:
             assert max(len(piece) for piece in r.iter_bytes()) <= 64 * 1024
 
 
-def test_corrupt_gzip(scripted: Start) -> None:
-    server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
-                            b"Content-Length: 5\r\n\r\nnotgz"))
+def test_corrupt_gzip(scripted: Start, make_client: Make) -> None:
+    server = scripted(
+        reply(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz")
+    )
     with pytest.raises(restwell.DecodingError, match="gzip"):
-        restwell.get(server.url).content  # noqa: B018
+        request_via(make_client, "GET", server.url).content  # noqa: B018
 
 
-def test_encoding_chain_capped(scripted: Start) -> None:
-    server = scripted(reply(b"HTTP/1.1 200 OK\r\nContent-Encoding: " + b"gzip," * 100 +
-                            b"gzip\r\nContent-Length: 0\r\n\r\n"))
+def test_encoding_chain_capped(scripted: Start, make_client: Make) -> None:
+    server = scripted(
+        reply(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: "
+            + b"gzip," * 100
+            + b"gzip\r\nContent-Length: 0\r\n\r\n"
+        )
+    )
     with pytest.raises(restwell.DecodingError, match="at most 5"):
-        restwell.get(server.url).content  # noqa: B018
+        request_via(make_client, "GET", server.url).content  # noqa: B018
 
 
 @pytest.mark.parametrize(
@@ -273,28 +307,31 @@ def test_encoding_chain_capped(scripted: Start) -> None:
         {"cookies": {"a": "b\r\nX-Injected: 1"}},
     ],
 )
-def test_injection_never_reaches_the_wire(scripted: Start, kwargs: dict[str, typing.Any]) -> None:
+def test_injection_never_reaches_the_wire(
+    scripted: Start, kwargs: dict[str, typing.Any], make_client: Make
+) -> None:
     server = scripted(reply(OK))
+    kwargs = dict(kwargs)  # the parameter is shared by every client kind
     method = kwargs.pop("method", "GET")
     url = server.url + kwargs.pop("url", "/")
     with pytest.raises(ValueError):
-        restwell.request(method, url, **kwargs)
+        request_via(make_client, method, url, **kwargs)
     time.sleep(0.05)
     assert server.connections == 0 and not server.received
 
 
-def test_tls_pre_handshake_data_is_not_a_response(scripted: Start) -> None:
+def test_tls_pre_handshake_data_is_not_a_response(scripted: Start, make_client: Make) -> None:
     server = scripted(lambda conn, i: conn.sendall(OK))  # CVE-2023-40217
     with pytest.raises(restwell.ConnectError):
-        restwell.get(server.url.replace("http://", "https://"))
+        request_via(make_client, "GET", server.url.replace("http://", "https://"))
 
 
-def test_unsupported_scheme() -> None:
+def test_unsupported_scheme(make_client: Make) -> None:
     with pytest.raises(restwell.UnsupportedProtocol, match="http:// and https://"):
-        restwell.get("ftp://example.test/x")
+        request_via(make_client, "GET", "ftp://example.test/x")
 
 
-def test_connect_timeout() -> None:
+def test_connect_timeout(make_client: Make) -> None:
     # A listener that never accepts, its backlog filled: further SYNs are dropped.
     listener = socket.create_server(("127.0.0.1", 0), backlog=0)
     port = listener.getsockname()[1]
@@ -306,7 +343,7 @@ def test_connect_timeout() -> None:
             s.connect_ex(("127.0.0.1", port))
             fillers.append(s)
         time.sleep(0.1)
-        with Client(timeout=Timeout(connect=0.3)) as c:
+        with make_client(timeout=Timeout(connect=0.3)) as c:
             start = time.monotonic()
             with pytest.raises(restwell.ConnectTimeout, match="connect timeout"):
                 c.get(f"http://127.0.0.1:{port}/")
@@ -318,15 +355,15 @@ def test_connect_timeout() -> None:
         listener.close()
 
 
-def test_hostname_resolution(app_url_localhost: str) -> None:
-    assert restwell.get(app_url_localhost + "/json").json()["id"] == 1
+def test_hostname_resolution(app_url_localhost: str, make_client: Make) -> None:
+    assert request_via(make_client, "GET", app_url_localhost + "/json").json()["id"] == 1
 
 
-def test_write_timeout_while_sending_a_file(scripted: Start, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_write_timeout_while_sending_a_file(scripted: Start, tmp_path, make_client: Make) -> None:  # type: ignore[no-untyped-def]
     server = scripted(lambda conn, index: time.sleep(3))  # never reads
     path = tmp_path / "big.bin"
     path.write_bytes(b"\0" * (64 << 20))
-    with Client(timeout=Timeout(write=0.3)) as c, open(path, "rb") as f:
+    with make_client(timeout=Timeout(write=0.3)) as c, open(path, "rb") as f:
         start = time.monotonic()
         with pytest.raises(restwell.WriteTimeout):
             c.post(server.url, content=f)
@@ -345,8 +382,9 @@ def tls_ca(tmp_path) -> tuple[typing.Any, str]:  # type: ignore[no-untyped-def]
     return ca, str(path)
 
 
-def tls_handler(ca: typing.Any, name: str,
-                then: typing.Callable[[socket.socket], None]) -> typing.Callable[..., None]:
+def tls_handler(
+    ca: typing.Any, name: str, then: typing.Callable[[socket.socket], None]
+) -> typing.Callable[..., None]:
     import ssl
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -354,10 +392,13 @@ def tls_handler(ca: typing.Any, name: str,
 
     def handler(conn: socket.socket, index: int) -> None:
         then(context.wrap_socket(conn, server_side=True))
+
     return handler
 
 
-def test_tls_read_timeout(scripted: Start, tls_ca: tuple[typing.Any, str]) -> None:
+def test_tls_read_timeout(
+    scripted: Start, tls_ca: tuple[typing.Any, str], make_client: Make
+) -> None:
     ca, ca_path = tls_ca
 
     def stall(tls: socket.socket) -> None:
@@ -367,7 +408,7 @@ def test_tls_read_timeout(scripted: Start, tls_ca: tuple[typing.Any, str]) -> No
 
     server = scripted(tls_handler(ca, "127.0.0.1", stall))
     url = server.url.replace("http://", "https://")
-    with Client(verify=ca_path, timeout=Timeout(read=0.3)) as c:
+    with make_client(verify=ca_path, timeout=Timeout(read=0.3)) as c:
         start = time.monotonic()
         with pytest.raises(restwell.ReadTimeout):
             c.get(url)
@@ -375,7 +416,9 @@ def test_tls_read_timeout(scripted: Start, tls_ca: tuple[typing.Any, str]) -> No
         assert pool_of(c)["total"] == 0
 
 
-def test_tls_hostname_is_checked(scripted: Start, tls_ca: tuple[typing.Any, str]) -> None:
+def test_tls_hostname_is_checked(
+    scripted: Start, tls_ca: tuple[typing.Any, str], make_client: Make
+) -> None:
     ca, ca_path = tls_ca
 
     def answer(tls: socket.socket) -> None:
@@ -385,6 +428,11 @@ def test_tls_hostname_is_checked(scripted: Start, tls_ca: tuple[typing.Any, str]
     # a certificate from the trusted CA, but for another host than the one we asked for
     server = scripted(tls_handler(ca, "other.test", answer))
     with pytest.raises(restwell.CertificateVerifyError, match="did not verify"):
-        restwell.get(server.url.replace("http://", "https://"), verify=ca_path)
+        request_via(make_client, "GET", server.url.replace("http://", "https://"), verify=ca_path)
     good = scripted(tls_handler(ca, "127.0.0.1", answer))
-    assert restwell.get(good.url.replace("http://", "https://"), verify=ca_path).text == "ok"
+    assert (
+        request_via(
+            make_client, "GET", good.url.replace("http://", "https://"), verify=ca_path
+        ).text
+        == "ok"
+    )

@@ -11,16 +11,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 
 import fake_github
 
-import restwell
+from both import Make, request_via
 
 
-def test_create_repo_with_preemptive_basic_auth() -> None:
+def test_create_repo_with_preemptive_basic_auth(make_client: Make) -> None:
     server, api = fake_github.start()
     fake_github.Handler.repos.clear()
     try:
-        r = restwell.post(f"{api}/user/repos", json={"name": "seed"})
+        r = request_via(make_client, "POST", f"{api}/user/repos", json={"name": "seed"})
         assert r.status_code == 401 and "WWW-Authenticate" not in r.headers
-        with restwell.Client(base_url=api, auth=("octocat", "s3cret-token")) as gh:
+        with make_client(base_url=api, auth=("octocat", "s3cret-token")) as gh:
             r = gh.post("/user/repos", json={"name": "seed", "private": True})
         assert r.raise_for_status().status_code == 201
         assert r.json()["full_name"] == "octocat/seed" and r.json()["private"] is True
