@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import typing
 
 from ._config import Limits
@@ -50,7 +51,10 @@ class AsyncConnectionPool(PoolBook[C]):
             return await future
         except BaseException:
             if future.done() and not future.cancelled() and future.exception() is None:
-                self._give_back(key, future.result())
+                self._give_back(key, future.result())  # handed over, then cancelled
+            else:
+                with contextlib.suppress(ValueError):  # leave the line at once
+                    self._waiters.remove((key, future))
             raise
         finally:
             if timer is not None:

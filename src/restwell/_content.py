@@ -44,6 +44,10 @@ class BodyStream:
         return hasattr(self.source, "read")
 
     @property
+    def is_async(self) -> bool:
+        return hasattr(self.source, "__aiter__") and not hasattr(self.source, "__iter__")
+
+    @property
     def rewindable(self) -> bool:
         return self._start is not None or not self._used
 
@@ -68,7 +72,7 @@ class BodyStream:
                     return
                 yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
         else:
-            if hasattr(self.source, "__aiter__") and not hasattr(self.source, "__iter__"):
+            if self.is_async:
                 raise TypeError("an async iterator body can only be sent by an AsyncClient")
             for chunk in self.source:
                 data = _check_chunk(chunk)

@@ -78,6 +78,12 @@ class HTTPTransport(BaseTransport):
         url = request.url
         if url.scheme != "http" and url.scheme != "https":
             raise unsupported(request)
+        body = request.body
+        if isinstance(body, BodyStream) and body.is_async:
+            raise TypeError(
+                f"cannot send {request.method} {url.redacted()}: its body is an async iterator, "
+                "which only an AsyncClient can send"
+            )
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
         head = encode_head(request.method, url.target, request.headers)
