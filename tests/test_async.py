@@ -224,22 +224,22 @@ def test_slow_consumer_of_a_1gb_download_stays_small(run: Run, nginx: Nginx) -> 
         f.truncate(1 << 30)  # sparse: no disk, nginx sends it with sendfile
 
     async def main() -> None:
-        async with AsyncClient() as client:
-            async with client.stream("GET", nginx.http_url + "/sparse-1g.bin") as r:
-                conn = r._astream._conn  # type: ignore[union-attr]
-                base = rss_mb()
-                peak = 0.0
-                total = 0
-                async for chunk in r.aiter_raw():
-                    total += len(chunk)
-                    if total < 4 << 20:  # a slow start: the socket must pause meanwhile
-                        await asyncio.sleep(0.05)
-                        assert conn._paused  # nginx outran us: reading stopped at the mark
-                        assert conn._buffered <= HIGH_WATER + (256 << 10)
-                    if total % (64 << 20) < len(chunk):
-                        peak = max(peak, rss_mb() - base)
-                assert total == 1 << 30
-                assert peak < 16, f"memory grew {peak:.1f} MB while streaming"
+        url = nginx.http_url + "/sparse-1g.bin"
+        async with AsyncClient() as client, client.stream("GET", url) as r:
+            conn = r._astream._conn  # type: ignore[union-attr]
+            base = rss_mb()
+            peak = 0.0
+            total = 0
+            async for chunk in r.aiter_raw():
+                total += len(chunk)
+                if total < 4 << 20:  # a slow start: the socket must pause meanwhile
+                    await asyncio.sleep(0.05)
+                    assert conn._paused  # nginx outran us: reading stopped at the mark
+                    assert conn._buffered <= HIGH_WATER + (256 << 10)
+                if total % (64 << 20) < len(chunk):
+                    peak = max(peak, rss_mb() - base)
+            assert total == 1 << 30
+            assert peak < 16, f"memory grew {peak:.1f} MB while streaming"
 
     run(main())
 
