@@ -29,10 +29,47 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 SEQUENTIAL = ["get", "post", "https_get", "new_conn"]
-SCENARIOS = [*SEQUENTIAL, "threads8", "download", "upload"]
+ASYNC = ["async_get", "async_https_get"]
+SCENARIOS = [*SEQUENTIAL, "threads8", "download", "upload", *ASYNC]
+CONCURRENCY = 64
+
+
+def async_worker(client: str, url: str, count: int, ca: str) -> dict:
+    """``count`` GETs by CONCURRENCY tasks sharing one client, after a warm-up round."""
+    import asyncio
+
+    from async_clients import ASYNC_ADAPTERS
+
+    adapter = ASYNC_ADAPTERS[client](ca)
+
+    async def main() -> dict:
+        get = await adapter.open()
+        left = [count]
+
+        async def task() -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                await get(url)
+
+        left[0] = CONCURRENCY * 4
+        await asyncio.gather(*[task() for _ in range(CONCURRENCY)])  # warm up the pool
+        left[0] = count
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*[task() for _ in range(CONCURRENCY)])
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        await adapter.close()
+        return {"rps": count / wall, "cpu_us": cpu / count * 1e6}
+
+    if adapter.loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main())  # type: ignore[no-any-return]
+    return asyncio.run(main())
 
 
 def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str) -> dict:
+    if scenario in ASYNC:
+        return async_worker(client, url, count, ca)
     from clients import ADAPTERS, Adapter
 
     cls = ADAPTERS[client]
@@ -133,7 +170,10 @@ def main() -> None:
 
     from nginx_server import Nginx
 
+    from async_clients import ASYNC_ADAPTERS
+
     clients = args.clients.split(",") if args.clients else list(ADAPTERS)
+    async_clients = args.clients.split(",") if args.clients else list(ASYNC_ADAPTERS)
     scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
     n, repeats, big = (1000, 1, 10) if args.quick else (5000, 5, 100)
     table: dict[str, dict[str, dict | None]] = {}
@@ -142,12 +182,17 @@ def main() -> None:
         urls = {"get": f"{nginx.http_url}/json", "https_get": f"{nginx.https_url}/json",
                 "post": f"{nginx.http_url}/upload", "new_conn": f"{nginx.http_url}/json",
                 "threads8": f"{nginx.http_url}/json", "download": f"{nginx.http_url}/big.bin",
-                "upload": f"{nginx.http_url}/upload"}
+                "upload": f"{nginx.http_url}/upload", "async_get": f"{nginx.http_url}/json",
+                "async_https_get": f"{nginx.https_url}/json"}
         for scenario in scenarios:
             count = {"download": 3, "upload": 3, "new_conn": n // 2}.get(scenario, n)
+            if scenario in ASYNC:
+                count = n * 2
             print(f"{scenario}:")
-            table[scenario] = run_scenario(clients, scenario, urls[scenario], count,
-                                           nginx.ca_path, big_file, repeats)
+            table[scenario] = run_scenario(
+                [c for c in async_clients if c in ASYNC_ADAPTERS] if scenario in ASYNC
+                else [c for c in clients if c in ADAPTERS],
+                scenario, urls[scenario], count, nginx.ca_path, big_file, repeats)
             for client, cell in table[scenario].items():
                 if cell:
                     if scenario in ("download", "upload"):
@@ -156,7 +201,9 @@ def main() -> None:
                     else:
                         print(f"  {client:10} {cell['rps']:9.0f} req/s "
                               f"{cell['cpu_us']:7.1f} µs CPU/req")
-    imports = {c: import_time(c) for c in clients}
+    from clients import IMPORTS
+
+    imports = {c: import_time(c) for c in clients if c in IMPORTS}
     write_results(table, imports, big, n, repeats)
 
 

@@ -122,7 +122,9 @@ class Limits:
 
     ``max_connections`` counts every open connection of the pool; ``max_per_host`` those to one
     origin (``None``: same as ``max_connections``); ``max_idle`` how many idle connections are
-    kept; ``idle_expiry`` seconds after which an idle one is closed. The header bounds apply to
+    kept (as many as may be open, by default: a burst of concurrent requests that keeps more
+    connections busy than are kept idle would otherwise close and reopen connections on every
+    wave); ``idle_expiry`` seconds after which an idle one is closed. The header bounds apply to
     the response head and to trailers; ``max_decompressed_size`` bounds a body read whole
     (``None`` turns it off; streaming is bounded per read instead).
     """
@@ -149,7 +151,7 @@ class Limits:
         *,
         max_connections: int | None = 100,
         max_per_host: int | None = None,
-        max_idle: int = 20,
+        max_idle: int = 100,
         idle_expiry: float | None = 5.0,
         max_header_bytes: int = 64 * 1024,
         max_header_count: int = 100,
