@@ -60,7 +60,10 @@ class AsyncClient(BaseClient):
         self._check_open()
         flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
-            response = await self._send_one(request, stream)
+            if self.event_hooks["request"]:
+                response = await self._send_one(request, stream)
+            else:  # one coroutine less on the common path
+                response = await self._transport.handle_async_request(request, stream)
         else:
             response = await self._send_with_auth(request, flow_auth, stream)
         for hook in self.event_hooks["response"]:

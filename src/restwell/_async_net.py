@@ -6,7 +6,10 @@ what it waits for is there (the head, the whole response, or more body). That is
 and at most one timer per wait.
 
 Timeouts. A read timeout bounds each silence, not the whole body: ``data_received`` notes the
-time, and a timer that fires early re-arms itself from the last read instead of firing. The
+time of each read. Each connection has at most one timer, and it is lazy: a wait only records
+when it would expire, and arms the timer if none is armed for that time or earlier. When the
+timer fires it expires the wait whose time has come, or re-arms itself for the wait (or the
+silence) still running. So a request costs a clock read, not a timer made and cancelled. The
 total deadline caps every wait. Writes only wait when asyncio's write buffer is above its
 high-water mark (``pause_writing``), and that wait is bounded by the write timeout.
 
@@ -59,9 +62,9 @@ class AsyncConnection(asyncio.Protocol):
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "_buffered", "_drain", "_due", "_error", "_last_read", "_mode", "_paused",
-        "_timeout", "_waiter", "_write_paused", "closed", "idle_since", "key", "loop",
-        "parser", "served", "transport",
+        "_buffered", "_deadline", "_drain", "_due", "_error", "_last_read", "_mode", "_paused",
+        "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused", "closed", "idle_since",
+        "key", "loop", "parser", "served", "transport",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
@@ -77,6 +80,9 @@ class AsyncConnection(asyncio.Protocol):
         self._error: BaseException | None = None
         self._last_read = 0.0
         self._timeout: float | None = None
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._buffered = 0
         self._paused = False
         self._write_paused = False
@@ -128,16 +134,10 @@ class AsyncConnection(asyncio.Protocol):
                 self._paused = True
                 self.transport.pause_reading()  # type: ignore[union-attr]
         waiter = self._waiter
-        if waiter is not None:
-            mode = self._mode
-            if (
-                parser.complete
-                or (mode == HEAD and parser.headers_done)
-                or (mode == BODY and parser.body)
-            ):
-                self._waiter = None
-                if not waiter.done():
-                    waiter.set_result(None)
+        if waiter is not None and _ready(parser, self._mode):
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def eof_received(self) -> bool:
         return False  # close the transport; connection_lost ends the response
@@ -190,45 +190,57 @@ class AsyncConnection(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _expire(self, waiter: asyncio.Future[None], deadline: float | None) -> None:
-        if waiter.done():
-            return
-        now = _monotonic()
-        timeout = self._timeout
-        if timeout is not None and self._last_read + timeout > now and (
-            deadline is None or deadline > now
-        ):
-            # Data came after this timer was set: the silence is shorter than the timeout.
-            at = self._last_read + timeout
-            self.loop.call_at(min(at, deadline) if deadline else at, self._expire, waiter,
-                              deadline)
+    def _on_timer(self) -> None:
+        """The connection's one timer: expire the running wait if its time has come."""
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # no wait is running: the next one arms the timer again
+        at = self._expiry()
+        if at is not None and at > _monotonic():
+            self._arm(at)  # data came, or the wait began, after the timer was set
             return
         self._waiter = None
         waiter.set_exception(TimeoutError("read timed out"))
 
+    def _expiry(self) -> float | None:
+        """When the running wait times out: a silence of ``timeout``, or the deadline."""
+        timeout, deadline = self._timeout, self._deadline
+        at = None if timeout is None else self._last_read + timeout
+        if deadline is not None and (at is None or deadline < at):
+            at = deadline
+        return at
+
+    def _arm(self, at: float) -> None:
+        timer = self._timer
+        if timer is not None:
+            if self._timer_at <= at:
+                return  # it fires first and re-arms for the rest
+            timer.cancel()
+        self._timer_at = at
+        self._timer = self.loop.call_at(at, self._on_timer)
+
     async def wait(self, mode: int, timeout: float | None, deadline: float | None) -> None:
-        """Until the head, the whole response or more body is there; raises what went wrong."""
+        """Until the head, the whole response or more body is there; raises what went wrong.
+
+        What it waits for may already be there: a server may answer while the request body
+        is still being sent (the response arrives during a drain)."""
         parser = self.parser
         assert parser is not None
-        if self._error is None and not self.closed:
+        if self._error is None and not self.closed and not _ready(parser, mode):
             waiter = self.loop.create_future()
-            self._waiter, self._mode, self._timeout = waiter, mode, timeout
-            timer = None
+            self._waiter, self._mode = waiter, mode
+            self._timeout, self._deadline = timeout, deadline
             if timeout is not None or deadline is not None:
-                now = self._last_read = _monotonic()
-                at = now + timeout if timeout is not None else deadline
-                if deadline is not None and at > deadline:  # type: ignore[operator]
-                    at = deadline
-                timer = self.loop.call_at(at, self._expire, waiter, deadline)  # type: ignore[arg-type]
+                self._last_read = _monotonic()
+                self._arm(self._expiry())  # type: ignore[arg-type]
             try:
                 await waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
         if self._error is not None:
             raise self._error
-        if self.closed and not parser.complete:
+        if self.closed and not _ready(parser, mode):
             raise ConnectionResetError("the connection was closed")
 
     def take_body(self) -> bytes:
@@ -246,6 +258,16 @@ class AsyncConnection(asyncio.Protocol):
                 self.transport.resume_reading()  # type: ignore[union-attr]
 
     # -- sending -------------------------------------------------------------------------------
+
+    def send_now(self, head: bytes, body: bytes | BodyStream | None) -> bool:
+        """Hand a request with no body or a small one to asyncio at once: True if done
+        (asyncio sends it or buffers it), False if ``send`` must be awaited instead."""
+        if self.closed or self._write_paused or not (
+            body is None or (type(body) is bytes and len(body) <= SLICE)
+        ):
+            return False
+        self.transport.write(head if body is None else head + body)  # type: ignore[union-attr]
+        return True
 
     async def send(
         self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
@@ -312,11 +334,25 @@ class AsyncConnection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
+        self._stop_timer()
         if self.transport is not None:
             self.transport.close()
 
     def abort(self) -> None:
         """Close at once, discarding unsent bytes: for a connection left mid-exchange."""
         self.closed = True
+        self._stop_timer()
         if self.transport is not None:
             self.transport.abort()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _ready(parser: ResponseParser, mode: int) -> bool:
+    """Has the parser got what a task waiting in ``mode`` waits for?"""
+    return parser.complete or (
+        parser.headers_done if mode == HEAD else mode == BODY and bool(parser.body)
+    )

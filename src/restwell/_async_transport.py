@@ -111,14 +111,22 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         body = request.body
         limits = self._limits
         key = request.url.origin
+        pool = self._pool
         for attempt in (0, 1):
-            conn = await self._acquire(key, request, timeout, deadline)
+            try:
+                ready, conn = pool.acquire_nowait(key)
+            except RequestError as exc:
+                exc._request = request
+                raise
+            if conn is None:
+                conn = await self._acquire(key, request, timeout, deadline, ready)
             parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
                                     limits.max_header_count)
             conn.start(parser)
             phase = "write"
             try:
-                await conn.send(head, body, timeout.write, deadline)
+                if not conn.send_now(head, body):
+                    await conn.send(head, body, timeout.write, deadline)
                 phase = "read"
                 await conn.wait(HEAD, timeout.read, deadline)
             except BaseException as exc:
@@ -132,21 +140,23 @@ class AsyncHTTPTransport(AsyncBaseTransport):
 
     async def _acquire(
         self, key: tuple[str, str, int], request: Request, timeout: Timeout,
-        deadline: float | None,
+        deadline: float | None, reserved: bool,
     ) -> AsyncConnection:
+        """A connection when none was idle: wait in line unless a slot was ``reserved``,
+        then open one if the slot (not a connection) is what came free."""
         pool = self._pool
-        try:
-            ready, conn = pool.acquire_nowait(key)
-            if not ready:
+        conn = None
+        if not reserved:
+            try:
                 conn = await pool.acquire(key, remaining(timeout.pool, deadline))
-        except TimeoutError as exc:
-            raise mapped(exc, "connect", request, deadline) from None
-        except RequestError as exc:
-            exc._request = request
-            raise
+            except TimeoutError as exc:
+                raise mapped(exc, "connect", request, deadline) from None
+            except RequestError as exc:
+                exc._request = request
+                raise
         if conn is not None:
             return conn
-        try:  # a slot is reserved: open a connection for it
+        try:
             context = self._ssl_context() if key[0] == "https" else None
             return await open_async_connection(
                 key[1], key[2], context, remaining(timeout.connect, deadline), key

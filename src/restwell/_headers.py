@@ -52,6 +52,16 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
     return name, value.strip(" \t")
 
 
+def parse_fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    """The (name, value) fields of a response head that llhttp has already validated: a
+    status line, then ``name: value`` lines separated by CRLF (no obs-fold, no bare LF)."""
+    fields = []
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        fields.append((name, value.strip(b" \t")))
+    return fields
+
+
 def check_method(method: str) -> str:
     """The method as sent, upper-cased as requests does; anything but a token raises
     (CVE-2020-26116, CVE-2023-49082)."""

@@ -9,13 +9,17 @@ here:
 - a response to HEAD has no body, whatever its headers say; bytes after it poison the
   connection;
 - 1xx interim responses (except 101) are skipped, at most ``MAX_INTERIM`` of them;
-- the head is bounded in bytes and in field count, and so are trailers;
+- the head is bounded in bytes and in field count; trailers are parsed (and so checked) by
+  llhttp but not kept, so they cannot grow memory;
 - a body framed by neither Content-Length nor chunked ends when the server closes, and the
   connection is then not reused; a framed body cut short is an error, never a short success;
 - bytes after a complete response mean the stream is out of sync: the connection is not reused.
 
 The parser keeps its results as plain attributes instead of event objects: the drivers check
 ``headers_done`` and ``complete`` and take ``body`` chunks, which costs no allocation per event.
+Header fields are not handed over one callback at a time: the parser keeps the bytes of the
+final head (``head``) and splits them into fields only when someone asks (``raw_headers``);
+llhttp has validated every byte of them by then. Most calls never look at a header.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import typing
 import httptools
 
 from ._exceptions import IncompleteBodyError, RemoteProtocolError
-from ._headers import Headers, check_method
+from ._headers import Headers, check_method, parse_fields
 
 __all__ = ["ResponseParser", "encode_head", "check_method"]
 
@@ -53,12 +57,13 @@ class ResponseParser:
     complete = False
     keep_alive = False
     body_bytes = 0
-    content_encoding: bytes | None = None
+    head = b""
     interim = 0
     received = 0
     _head_bytes = 0
     _error: Exception | None = None
     _in_interim = False
+    _fields: list[tuple[bytes, bytes]] | None = None
 
     def __init__(self, head_request: bool, max_head: int = 65536, max_count: int = 100) -> None:
         # The parser and this object refer to each other; _done() breaks the cycle so a
@@ -67,9 +72,16 @@ class ResponseParser:
         self._head_request = head_request
         self._max_head = max_head
         self._max_count = max_count
-        self._fields: list[tuple[bytes, bytes]] = []  # the head's, then the trailers'
-        self.raw_headers = self._fields
+        self._chunks: list[bytes] = []  # what was fed until the head was complete
         self.body: list[bytes] = []
+
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The final head's fields as (name, value) bytes, split on first use."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = parse_fields(self.head)
+        return fields
 
     # -- driver interface ----------------------------------------------------------------------
 
@@ -82,6 +94,7 @@ class ResponseParser:
             return
         if not self.headers_done:
             self._head_bytes += size
+            self._chunks.append(data)
         try:
             parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -93,22 +106,10 @@ class ResponseParser:
                 self.keep_alive = False
                 return
             raise RemoteProtocolError(f"malformed HTTP response: {exc}") from None
-        if self.headers_done:
-            if self._fields:
-                self._check_trailers()
-        elif self._head_bytes > self._max_head:
+        if not self.headers_done and self._head_bytes > self._max_head:
             raise RemoteProtocolError(
                 f"the response head is larger than {self._max_head} bytes; "
                 "raise Limits(max_header_bytes=...) if this server really sends that much"
-            )
-
-    def _check_trailers(self) -> None:
-        trailers = self._fields
-        if len(trailers) > self._max_count or (
-            sum(len(n) + len(v) for n, v in trailers) > self._max_head
-        ):
-            raise RemoteProtocolError(
-                f"the trailers exceed {self._max_count} fields or {self._max_head} bytes"
             )
 
     def feed_eof(self) -> None:
@@ -180,38 +181,21 @@ class ResponseParser:
     def on_status(self, reason: bytes) -> None:
         self.reason += reason  # llhttp may hand the reason over in pieces
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._fields.append((name, value))
-
     def on_headers_complete(self) -> None:
         parser = self._parser
         status = parser.get_status_code()
-        fields = self._fields
-        if len(fields) > self._max_count:
-            self._fail(
-                RemoteProtocolError(
-                    f"the response has more than {self._max_count} header fields; "
-                    "raise Limits(max_header_count=...) if that is expected"
-                )
-            )
         if 100 <= status < 200 and status != 101:
             self.interim += 1
             if self.interim > MAX_INTERIM:
                 self._fail(RemoteProtocolError(f"more than {MAX_INTERIM} 1xx responses"))
-            fields.clear()
             self.reason = b""
             self._head_bytes = 0
             self._in_interim = True
             return
+        self._take_head()
         self.status = status
         if parser.get_http_version() == "1.0":
             self.http_version = "HTTP/1.0"
-        for name, value in fields:
-            if len(name) == 16 and name.lower() == b"content-encoding":
-                value = value.strip().lower()
-                encoding = self.content_encoding
-                self.content_encoding = value if encoding is None else encoding + b"," + value
-        self._fields = []  # trailers, if any, land here
         self.headers_done = True
         if self._head_request:
             # llhttp would wait for a body that never comes; judge reuse by version and
@@ -219,6 +203,24 @@ class ResponseParser:
             self.keep_alive = self._connection_reusable()
             self.complete = True
             self._parser = None
+
+    def _take_head(self) -> None:
+        """Keep the final head's bytes: every head before it (1xx) ends in CRLF CRLF too."""
+        chunks = self._chunks
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._chunks = []
+        start = 0
+        for _ in range(self.interim):
+            start = data.index(b"\r\n\r\n", start) + 4
+        end = data.index(b"\r\n\r\n", start)
+        head = self.head = data[start:end]
+        if head.count(b"\n") > self._max_count:
+            self._fail(
+                RemoteProtocolError(
+                    f"the response has more than {self._max_count} header fields; "
+                    "raise Limits(max_header_count=...) if that is expected"
+                )
+            )
 
     def _connection_reusable(self) -> bool:
         tokens: set[bytes] = set()

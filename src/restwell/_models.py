@@ -21,7 +21,7 @@ from ._exceptions import (
     StreamClosed,
     StreamConsumed,
 )
-from ._headers import Headers, HeaderTypes, check_method
+from ._headers import Headers, HeaderTypes, check_method, parse_fields
 from ._urls import URL, QueryParams
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -115,11 +115,11 @@ class Response:
     max_decompressed_size: int | None = 256 * 1024 * 1024
     _headers: Headers | None = None
     _raw_headers: list[tuple[bytes, bytes]] | None = None
+    _raw_head: bytes | None = None
     _raw_body: bytes | None = None
     _content: bytes | None = None
     _stream: ByteStream | None = None
     _astream: AsyncByteStream | None = None
-    _content_encoding: bytes | None = None
     _started = 0.0
     _elapsed = 0.0
     _closed = True
@@ -160,8 +160,7 @@ class Response:
         if parser.http_version != "HTTP/1.1":
             self.http_version = parser.http_version
         self.request = request
-        self._raw_headers = parser.raw_headers
-        self._content_encoding = parser.content_encoding
+        self._raw_head = parser.head
         if not parser.complete:
             self._closed = self._consumed = False
         return self
@@ -189,7 +188,7 @@ class Response:
     def headers(self) -> Headers:
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers.from_raw(self._raw_headers or ())
+            headers = self._headers = Headers.from_raw(self._wire_fields())
         return headers
 
     @property
@@ -245,10 +244,18 @@ class Response:
 
     # -- body ----------------------------------------------------------------------------------
 
+    def _wire_fields(self) -> list[tuple[bytes, bytes]]:
+        if self._raw_headers is None:
+            self._raw_headers = parse_fields(self._raw_head or b"")
+        return self._raw_headers
+
     def _encoding_header(self) -> str | None:
-        if self._raw_headers is not None:
-            encoding = self._content_encoding
-            return encoding.decode("latin-1") if encoding else None
+        head = self._raw_head
+        if head is not None:  # off the wire: look for the field before splitting the head
+            if b"content-encoding" not in head.lower():
+                return None
+            values = [v for n, v in self._wire_fields() if n.lower() == b"content-encoding"]
+            return b",".join(values).decode("latin-1") if values else None
         value: str | None = self.headers.get("content-encoding")
         return value
 

@@ -205,11 +205,16 @@ def _merge_paths(base: URL, ref_path: str) -> str:
 _COMPONENTS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment")
 
 
+def _clear_caches(url: URL) -> None:
+    for name in ("_str", "_origin", "_netloc", "_target"):
+        object.__setattr__(url, name, None)
+
+
 class URL:
     """An absolute or relative URL, normalised and safe to put on the wire."""
 
-    __slots__ = ("_origin", "_str", "fragment", "host", "path", "port", "query", "scheme",
-                 "userinfo")
+    __slots__ = ("_netloc", "_origin", "_str", "_target", "fragment", "host", "path", "port",
+                 "query", "scheme", "userinfo")
 
     scheme: str
     userinfo: str
@@ -220,6 +225,8 @@ class URL:
     fragment: str | None
     _str: str | None
     _origin: tuple[str, str, int] | None
+    _netloc: str | None
+    _target: str | None
 
     def __init__(self, url: str | URL = "", *, params: QueryParams = None) -> None:
         if isinstance(url, URL):
@@ -268,8 +275,7 @@ class URL:
         set_(self, "path", path)
         set_(self, "query", None if query is None else _quote(query, _QUERY_RAW))
         set_(self, "fragment", None if fragment is None else _quote(fragment, _FRAG_RAW))
-        set_(self, "_str", None)
-        set_(self, "_origin", None)
+        _clear_caches(self)
 
     @staticmethod
     def _split_authority(authority: str, url: str) -> tuple[str, str, int | None]:
@@ -318,15 +324,23 @@ class URL:
 
     @property
     def netloc(self) -> str:
-        """``host[:port]`` as the Host header carries it (IPv6 in brackets)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port is None else f"{host}:{self.port}"
+        """``host[:port]`` as the Host header carries it (IPv6 in brackets); cached."""
+        netloc = self._netloc
+        if netloc is None:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            netloc = host if self.port is None else f"{host}:{self.port}"
+            object.__setattr__(self, "_netloc", netloc)
+        return netloc
 
     @property
     def target(self) -> str:
-        """The request target: path and query, never the fragment."""
-        path = self.path or "/"
-        return path if self.query is None else f"{path}?{self.query}"
+        """The request target: path and query, never the fragment; cached."""
+        target = self._target
+        if target is None:
+            path = self.path or "/"
+            target = path if self.query is None else f"{path}?{self.query}"
+            object.__setattr__(self, "_target", target)
+        return target
 
     @property
     def username(self) -> str:
@@ -355,8 +369,7 @@ class URL:
             object.__setattr__(new, name, changes.pop(name, getattr(self, name)))
         if changes:
             raise TypeError(f"unknown URL components: {sorted(changes)}")
-        object.__setattr__(new, "_str", None)
-        object.__setattr__(new, "_origin", None)
+        _clear_caches(new)
         return URL(str(new))  # re-parse so the result is validated like any other URL
 
     def copy_merge_params(self, params: QueryParams) -> URL:
@@ -390,8 +403,7 @@ class URL:
         set_(new, "path", path or ("/" if host else ""))
         set_(new, "query", query)
         set_(new, "fragment", r.fragment)
-        set_(new, "_str", None)
-        set_(new, "_origin", None)
+        _clear_caches(new)
         return new
 
     # -- dunder --------------------------------------------------------------------------------
