@@ -62,6 +62,13 @@ def parse_fields(head: bytes) -> list[tuple[bytes, bytes]]:
     return fields
 
 
+def reason_of(head: bytes) -> bytes:
+    """The reason phrase of a response head's status line (b"" when there is none)."""
+    end = head.find(b"\r\n")
+    parts = (head if end < 0 else head[:end]).split(b" ", 2)
+    return parts[2] if len(parts) > 2 else b""
+
+
 def check_method(method: str) -> str:
     """The method as sent, upper-cased as requests does; anything but a token raises
     (CVE-2020-26116, CVE-2023-49082)."""

@@ -29,7 +29,7 @@ import typing
 import httptools
 
 from ._exceptions import IncompleteBodyError, RemoteProtocolError
-from ._headers import Headers, check_method, parse_fields
+from ._headers import Headers, check_method, parse_fields, reason_of
 
 __all__ = ["ResponseParser", "encode_head", "check_method"]
 
@@ -51,7 +51,6 @@ class ResponseParser:
     """
 
     status = 0
-    reason = b""
     http_version = "HTTP/1.1"
     headers_done = False
     complete = False
@@ -74,6 +73,11 @@ class ResponseParser:
         self._max_count = max_count
         self._chunks: list[bytes] = []  # what was fed until the head was complete
         self.body: list[bytes] = []
+
+    @property
+    def reason(self) -> bytes:
+        """The status line's reason phrase (taken from the head when asked for)."""
+        return reason_of(self.head)
 
     @property
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
@@ -178,17 +182,16 @@ class ResponseParser:
         self._error = error
         raise error
 
-    def on_status(self, reason: bytes) -> None:
-        self.reason += reason  # llhttp may hand the reason over in pieces
-
     def on_headers_complete(self) -> None:
+        if self.complete:  # a second response we never asked for: the stream is out of sync
+            self.keep_alive = False
+            return
         parser = self._parser
         status = parser.get_status_code()
         if 100 <= status < 200 and status != 101:
             self.interim += 1
             if self.interim > MAX_INTERIM:
                 self._fail(RemoteProtocolError(f"more than {MAX_INTERIM} 1xx responses"))
-            self.reason = b""
             self._head_bytes = 0
             self._in_interim = True
             return
@@ -237,10 +240,6 @@ class ResponseParser:
             return
         self.body.append(chunk)
         self.body_bytes += len(chunk)
-
-    def on_message_begin(self) -> None:
-        if self.complete:  # a second response we never asked for
-            self.keep_alive = False
 
     def on_message_complete(self) -> None:
         if self._in_interim:

@@ -21,7 +21,7 @@ from ._exceptions import (
     StreamClosed,
     StreamConsumed,
 )
-from ._headers import Headers, HeaderTypes, check_method, parse_fields
+from ._headers import Headers, HeaderTypes, check_method, parse_fields, reason_of
 from ._urls import URL, QueryParams
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +110,7 @@ class Response:
     """An HTTP response. Use it as a context manager, or read it, to release its connection."""
 
     # Class-level defaults: a response off the wire sets only what differs (hot path).
-    reason_phrase = ""
+    _reason_phrase: str | None = None
     http_version = "HTTP/1.1"
     max_decompressed_size: int | None = 256 * 1024 * 1024
     _headers: Headers | None = None
@@ -155,8 +155,6 @@ class Response:
         """The transports' constructor: no validation, headers kept raw until asked for."""
         self = cls.__new__(cls)
         self.status_code = parser.status
-        reason = parser.reason
-        self.reason_phrase = reason.decode("latin-1") if reason else _reason(parser.status)
         if parser.http_version != "HTTP/1.1":
             self.http_version = parser.http_version
         self.request = request
@@ -183,6 +181,19 @@ class Response:
         return self._extensions
 
     # -- metadata ------------------------------------------------------------------------------
+
+    @property
+    def reason_phrase(self) -> str:
+        phrase = self._reason_phrase
+        if phrase is None:
+            raw = reason_of(self._raw_head) if self._raw_head else b""
+            phrase = raw.decode("latin-1") if raw else _reason(self.status_code)
+            self._reason_phrase = phrase
+        return phrase
+
+    @reason_phrase.setter
+    def reason_phrase(self, value: str) -> None:
+        self._reason_phrase = value
 
     @property
     def headers(self) -> Headers:
