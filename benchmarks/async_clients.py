@@ -88,8 +88,10 @@ class Niquests(AsyncAdapter):
     async def open(self) -> Get:
         import niquests
 
-        self.session = niquests.AsyncSession(pool_maxsize=64)
-        self.session.verify = self.ca
+        self.session = niquests.AsyncSession(
+            pool_maxsize=64, disable_http2=True, disable_http3=True, verify=self.ca
+        )
+        self.session.trust_env = False
         get = self.session.get
 
         async def op(url: str) -> object:

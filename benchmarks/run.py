@@ -57,8 +57,10 @@ def async_worker(client: str, url: str, count: int, ca: str) -> dict:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*[task() for _ in range(CONCURRENCY)])
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        result = {"rps": count / wall, "cpu_us": cpu / count * 1e6}
+        print(json.dumps(result), flush=True)  # before closing: a crash there loses nothing
         await adapter.close()
-        return {"rps": count / wall, "cpu_us": cpu / count * 1e6}
+        return result
 
     if adapter.loop == "uvloop":
         import uvloop
@@ -135,7 +137,9 @@ def run_once(client: str, scenario: str, url: str, count: int, ca: str,
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if out.returncode != 0:
+    if out.returncode != 0 and '{"rps"' in out.stdout:
+        print(f"  {client} {scenario} crashed after its measurement (exit {out.returncode})")
+    elif out.returncode != 0:
         print(f"  {client} {scenario} failed: {out.stderr.strip().splitlines()[-1:]}")
         return None
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -252,6 +256,7 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) ->
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         _, _, client, scenario, url, count, ca, path = sys.argv
-        print(json.dumps(worker(client, scenario, url, int(count), ca, path)))
+        print(json.dumps(worker(client, scenario, url, int(count), ca, path)), flush=True)
+        os._exit(0)  # skip interpreter teardown, which no scenario measures
     else:
         main()

@@ -330,3 +330,16 @@ def test_closed_client_fails_waiters(run: Run, scripted: Start) -> None:
             await c.get(server.url)
 
     run(main())
+
+
+def test_client_reused_across_event_loops(app: AppServer) -> None:
+    """A module-level client used by several asyncio.run() calls (one per test, say)."""
+    client = AsyncClient(base_url=app.url)
+
+    async def get() -> int:
+        return (await client.get("/json")).status_code
+
+    assert asyncio.run(get()) == 200
+    assert asyncio.run(get()) == 200  # the first loop's connection is not reused
+    assert app.connections == 2
+    asyncio.run(client.aclose())

@@ -24,6 +24,7 @@ it unusable, so the pool never hands it out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import typing
@@ -41,6 +42,7 @@ HEAD, COMPLETE, BODY = 1, 2, 3  # what a waiting task waits for
 HIGH_WATER = 1024 * 1024
 SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the buffer
 _monotonic = time.monotonic
+_running_loop = asyncio._get_running_loop
 
 
 async def open_async_connection(
@@ -169,7 +171,9 @@ class AsyncConnection(asyncio.Protocol):
     # -- used by the transport -----------------------------------------------------------------
 
     def is_usable(self) -> bool:
-        return not self.closed
+        # A connection made on another event loop (a client reused across asyncio.run()
+        # calls) cannot be driven from this one: the pool closes it and opens another.
+        return not self.closed and self.loop is _running_loop()
 
     def start(self, parser: ResponseParser) -> None:
         """A new exchange on this connection."""
@@ -333,17 +337,29 @@ class AsyncConnection(asyncio.Protocol):
             raise ConnectionResetError("the server closed the connection")
 
     def close(self) -> None:
-        self.closed = True
-        self._stop_timer()
-        if self.transport is not None:
-            self.transport.close()
+        self._shut(abort=False)
 
     def abort(self) -> None:
         """Close at once, discarding unsent bytes: for a connection left mid-exchange."""
+        self._shut(abort=True)
+
+    def _shut(self, abort: bool) -> None:
         self.closed = True
+        transport = self.transport
+        if transport is None:
+            return
+        if self.loop.is_closed():
+            # Its event loop is gone (the client outlived an asyncio.run()): the transport
+            # cannot schedule its own close, so close the socket under it.
+            sock = transport.get_extra_info("socket")
+            with contextlib.suppress(Exception):
+                getattr(sock, "_sock", sock).close()
+            return
         self._stop_timer()
-        if self.transport is not None:
-            self.transport.abort()
+        if abort:
+            transport.abort()
+        else:
+            transport.close()
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
