@@ -170,11 +170,10 @@ def main() -> None:
     parser.add_argument("--clients", default="")
     parser.add_argument("--scenarios", default="")
     args = parser.parse_args()
+    from async_clients import ASYNC_ADAPTERS
     from clients import ADAPTERS
 
     from nginx_server import Nginx
-
-    from async_clients import ASYNC_ADAPTERS
 
     clients = args.clients.split(",") if args.clients else list(ADAPTERS)
     async_clients = args.clients.split(",") if args.clients else list(ASYNC_ADAPTERS)
@@ -235,19 +234,27 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) ->
                 ratio = (ours["mbps"] / cell["mbps"]) if ours else float("nan")
                 lines.append(f"| {client} | {mbps:.1f} | {cell['rss_mb']:.1f} | {ratio:.2f} |")
         else:
-            lines += ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio |",
-                      "|---|---|---|---|---|"]
+            # Async tables also compare restwell on uvloop (restwell-uvloop) with each peer.
+            uv = cells.get("restwell-uvloop")
+            extra = " uvloop req/s ratio | uvloop CPU ratio |" if uv else ""
+            lines += ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio |" + extra,
+                      "|---|---|---|---|---|" + ("---|---|" if uv else "")]
             for client, cell in cells.items():
                 if cell is None:
-                    lines.append(f"| {client} | n/a | n/a | | |")
+                    lines.append(f"| {client} | n/a | n/a | | |" + (" | |" if uv else ""))
                     continue
-                rps = ours["rps"] / cell["rps"] if ours else float("nan")
-                cpu = ours["cpu_us"] / cell["cpu_us"] if ours else float("nan")
-                lines.append(f"| {client} | {cell['rps']:.0f} | {cell['cpu_us']:.1f} | "
-                             f"{rps:.2f} | {cpu:.2f} |")
+                row = f"| {client} | {cell['rps']:.0f} | {cell['cpu_us']:.1f} |"
+                for mine in (ours, uv) if uv else (ours,):
+                    rps = mine["rps"] / cell["rps"] if mine else float("nan")
+                    cpu = mine["cpu_us"] / cell["cpu_us"] if mine else float("nan")
+                    row += f" {rps:.2f} | {cpu:.2f} |"
+                lines.append(row)
         lines.append("")
     lines += ["## import time", "", "| module | ms (median of 7) |", "|---|---|"]
     lines += [f"| {c} | {ms:.1f} |" for c, ms in imports.items()]
+    with open(os.path.join(HERE, "results.json"), "w") as f:  # to re-render or compare later
+        json.dump({"table": table, "imports": imports, "big": big, "n": n,
+                   "repeats": repeats}, f, indent=1)
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

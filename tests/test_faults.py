@@ -436,3 +436,28 @@ def test_tls_hostname_is_checked(
         ).text
         == "ok"
     )
+
+
+def test_response_before_the_body_is_sent(scripted: Start, make_client: Make) -> None:
+    """The server answers as soon as it has the head, then reads the body: the answer that
+    arrived mid-upload is the response (and the wait for it does not run to its timeout)."""
+    size = 16 << 20
+
+    def handler(conn: socket.socket, index: int) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly")
+        got = len(data.partition(b"\r\n\r\n")[2])
+        while got < size:
+            chunk = conn.recv(1 << 20)
+            if not chunk:
+                return
+            got += len(chunk)
+        time.sleep(0.5)
+
+    server = scripted(handler)
+    with make_client(timeout=Timeout(read=3)) as c:
+        start = time.monotonic()
+        assert c.post(server.url, content=b"x" * size).text == "early"
+        assert time.monotonic() - start < 2

@@ -13,20 +13,15 @@ and never lets a half-read connection be reused.
 from __future__ import annotations
 
 import time
-import typing
 
 from ._async_net import BODY, COMPLETE, HEAD, AsyncConnection, open_async_connection
 from ._async_pool import AsyncConnectionPool
-from ._config import Limits, Timeout
+from ._config import Timeout
 from ._exceptions import RequestError, StreamClosed
 from ._http11 import ResponseParser, encode_head
 from ._models import Request, Response
 from ._net import remaining
-from ._tls import CertTypes, VerifyTypes, ssl_context
-from ._transport import DEFAULT_TIMEOUT, mapped, stale, unsupported
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    import ssl
+from ._transport import DEFAULT_TIMEOUT, TransportSettings, mapped, stale, unsupported
 
 __all__ = ["AsyncBaseTransport", "AsyncHTTPTransport"]
 
@@ -43,26 +38,13 @@ class AsyncBaseTransport:
         pass
 
 
-class AsyncHTTPTransport(AsyncBaseTransport):
+class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
     """HTTP/1.1 over asyncio TCP and TLS with a pool of keep-alive connections."""
 
-    def __init__(
-        self,
-        *,
-        verify: VerifyTypes = True,
-        cert: CertTypes = None,
-        limits: Limits | None = None,
-        trust_env: bool = True,
-    ) -> None:
-        self._verify = verify
-        self._cert = cert
-        self._trust_env = trust_env
-        self._limits = limits or Limits()
-        self._pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(self._limits)
-        self._context: ssl.SSLContext | None = None
+    _pool: AsyncConnectionPool[AsyncConnection]
 
-    def __repr__(self) -> str:
-        return f"<AsyncHTTPTransport verify={self._verify!r} {self._pool!r}>"
+    def _make_pool(self) -> AsyncConnectionPool[AsyncConnection]:
+        return AsyncConnectionPool(self._limits)
 
     @property
     def pool(self) -> AsyncConnectionPool[AsyncConnection]:
@@ -164,11 +146,6 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         except BaseException as exc:
             pool.cancel_reservation(key)
             raise mapped(exc, "connect", request, deadline) from None
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self._context is None:
-            self._context = ssl_context(self._verify, self._cert, self._trust_env)
-        return self._context
 
     async def aclose(self) -> None:
         self._pool.close()

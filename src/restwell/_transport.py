@@ -26,7 +26,10 @@ from ._tls import CertTypes, VerifyTypes, ssl_context
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
-__all__ = ["BaseTransport", "HTTPTransport", "DEFAULT_TIMEOUT", "mapped", "stale", "unsupported"]
+__all__ = [
+    "BaseTransport", "HTTPTransport", "TransportSettings", "DEFAULT_TIMEOUT", "mapped", "stale",
+    "unsupported",
+]
 
 DEFAULT_TIMEOUT = Timeout()
 # Just under glibc's default mmap threshold (128 KiB): each chunk then comes from the heap and
@@ -44,8 +47,11 @@ class BaseTransport:
         pass
 
 
-class HTTPTransport(BaseTransport):
-    """HTTP/1.1 over TCP and TLS with a pool of keep-alive connections."""
+class TransportSettings:
+    """What both HTTP transports hold: TLS settings, limits and the SSLContext made from them
+    (once, on first use: a client that never speaks https never loads a trust store)."""
+
+    _pool: typing.Any
 
     def __init__(
         self,
@@ -59,20 +65,32 @@ class HTTPTransport(BaseTransport):
         self._cert = cert
         self._trust_env = trust_env
         self._limits = limits or Limits()
-        self._pool: ConnectionPool[Connection] = ConnectionPool(self._limits)
         self._context: ssl.SSLContext | None = None
+        self._pool = self._make_pool()
+
+    def _make_pool(self) -> typing.Any:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"<HTTPTransport verify={self._verify!r} {self._pool!r}>"
-
-    @property
-    def pool(self) -> ConnectionPool[Connection]:
-        return self._pool
+        return f"<{type(self).__name__} verify={self._verify!r} {self._pool!r}>"
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._context is None:
             self._context = ssl_context(self._verify, self._cert, self._trust_env)
         return self._context
+
+
+class HTTPTransport(TransportSettings, BaseTransport):
+    """HTTP/1.1 over TCP and TLS with a pool of keep-alive connections."""
+
+    _pool: ConnectionPool[Connection]
+
+    def _make_pool(self) -> ConnectionPool[Connection]:
+        return ConnectionPool(self._limits)
+
+    @property
+    def pool(self) -> ConnectionPool[Connection]:
+        return self._pool
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
         url = request.url
