@@ -130,13 +130,16 @@ class AsyncConnection(asyncio.Protocol):
             self._error = exc
             self._wake()
             return
-        if self._mode != COMPLETE:
+        mode = self._mode
+        if mode != COMPLETE:
             self._buffered += len(data)
             if self._buffered > HIGH_WATER and not self._paused and not parser.complete:
                 self._paused = True
                 self.transport.pause_reading()  # type: ignore[union-attr]
         waiter = self._waiter
-        if waiter is not None and _ready(parser, self._mode):
+        if waiter is not None and (
+            parser.complete or (parser.headers_done if mode == HEAD else bool(parser.body))
+        ):
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
@@ -185,6 +188,7 @@ class AsyncConnection(asyncio.Protocol):
     def finish(self) -> None:
         """The exchange is over; the connection goes idle (or closed) without a parser."""
         self.parser = None
+        self._waiter = None
         self._resume()
 
     def _wake(self) -> None:
@@ -224,28 +228,39 @@ class AsyncConnection(asyncio.Protocol):
         self._timer_at = at
         self._timer = self.loop.call_at(at, self._on_timer)
 
-    async def wait(self, mode: int, timeout: float | None, deadline: float | None) -> None:
-        """Until the head, the whole response or more body is there; raises what went wrong.
-
-        What it waits for may already be there: a server may answer while the request body
-        is still being sent (the response arrives during a drain)."""
+    def wait_for(
+        self, mode: int, timeout: float | None, deadline: float | None
+    ) -> asyncio.Future[None] | None:
+        """The future to await for the head, the whole response or more body; None when
+        there is nothing to wait for: it is there already (a server may answer while the
+        body is still going out), or the connection failed (``check`` says how)."""
         parser = self.parser
         assert parser is not None
-        if self._error is None and not self.closed and not _ready(parser, mode):
-            waiter = self.loop.create_future()
-            self._waiter, self._mode = waiter, mode
-            self._timeout, self._deadline = timeout, deadline
-            if timeout is not None or deadline is not None:
-                self._last_read = _monotonic()
-                self._arm(self._expiry())  # type: ignore[arg-type]
+        if self._error is not None or self.closed or _ready(parser, mode):
+            return None
+        waiter = self._waiter = self.loop.create_future()
+        self._mode, self._timeout, self._deadline = mode, timeout, deadline
+        if timeout is not None or deadline is not None:
+            self._last_read = _monotonic()
+            self._arm(self._expiry())  # type: ignore[arg-type]
+        return waiter
+
+    def check(self, mode: int) -> None:
+        """After a wait: raise what went wrong, if anything did."""
+        if self._error is not None:
+            raise self._error
+        if self.closed and not _ready(self.parser, mode):  # type: ignore[arg-type]
+            raise ConnectionResetError("the connection was closed")
+
+    async def wait(self, mode: int, timeout: float | None, deadline: float | None) -> None:
+        """Until the head, the whole response or more body is there; raises what went wrong."""
+        waiter = self.wait_for(mode, timeout, deadline)
+        if waiter is not None:
             try:
                 await waiter
             finally:
                 self._waiter = None
-        if self._error is not None:
-            raise self._error
-        if self.closed and not _ready(parser, mode):
-            raise ConnectionResetError("the connection was closed")
+        self.check(mode)
 
     def take_body(self) -> bytes:
         """The body buffered so far; reading resumes if it was paused for the consumer."""

@@ -110,7 +110,10 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 if not conn.send_now(head, body):
                     await conn.send(head, body, timeout.write, deadline)
                 phase = "read"
-                await conn.wait(HEAD, timeout.read, deadline)
+                waiter = conn.wait_for(HEAD, timeout.read, deadline)  # inline conn.wait()
+                if waiter is not None:
+                    await waiter
+                conn.check(HEAD)
             except BaseException as exc:
                 self._release(conn, False)
                 if attempt == 0 and stale(conn.served, parser, body, exc):

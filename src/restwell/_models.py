@@ -263,7 +263,11 @@ class Response:
     def _encoding_header(self) -> str | None:
         head = self._raw_head
         if head is not None:  # off the wire: look for the field before splitting the head
-            if b"content-encoding" not in head.lower():
+            # No "-e" in any case, no Content-Encoding: most heads are ruled out without
+            # lower-casing them.
+            if (b"-e" not in head and b"-E" not in head) or (
+                b"content-encoding" not in head.lower()
+            ):
                 return None
             values = [v for n, v in self._wire_fields() if n.lower() == b"content-encoding"]
             return b",".join(values).decode("latin-1") if values else None
