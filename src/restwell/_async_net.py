@@ -137,9 +137,7 @@ class AsyncConnection(asyncio.Protocol):
                 self._paused = True
                 self.transport.pause_reading()  # type: ignore[union-attr]
         waiter = self._waiter
-        if waiter is not None and (
-            parser.complete or (parser.headers_done if mode == HEAD else bool(parser.body))
-        ):
+        if waiter is not None and _ready(parser, mode):
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
@@ -254,8 +252,10 @@ class AsyncConnection(asyncio.Protocol):
 
     async def wait(self, mode: int, timeout: float | None, deadline: float | None) -> None:
         """Until the head, the whole response or more body is there; raises what went wrong."""
-        waiter = self.wait_for(mode, timeout, deadline)
-        if waiter is not None:
+        while True:  # until wait_for() says there is nothing (more) to wait for
+            waiter = self.wait_for(mode, timeout, deadline)
+            if waiter is None:
+                break
             try:
                 await waiter
             finally:

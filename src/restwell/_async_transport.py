@@ -110,9 +110,10 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 if not conn.send_now(head, body):
                     await conn.send(head, body, timeout.write, deadline)
                 phase = "read"
-                waiter = conn.wait_for(HEAD, timeout.read, deadline)  # inline conn.wait()
-                if waiter is not None:
+                waiter = conn.wait_for(HEAD, timeout.read, deadline)  # conn.wait(), inlined
+                while waiter is not None:
                     await waiter
+                    waiter = conn.wait_for(HEAD, timeout.read, deadline)
                 conn.check(HEAD)
             except BaseException as exc:
                 self._release(conn, False)
