@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import typing
+import urllib.parse
 import zlib
 
 import h11
@@ -194,6 +195,10 @@ class AppServer:
         if path == "/latin1":
             return 200, [("Content-Type", "text/plain; charset=iso-8859-1")], "café".encode(
                 "latin-1")
+        if path.startswith("/redirect/"):  # /redirect/302?to=<quoted Location>
+            code = int(path.rsplit("/", 1)[1])
+            to = urllib.parse.unquote(query.partition("to=")[2])
+            return code, [("Location", to)], b"moved"
         if path == "/close":
             return 200, [("Connection", "close")], b"bye"
         return 404, js, b'{"message": "Not Found"}'

@@ -31,7 +31,7 @@ LAYERS = {
     "_http11": 1,
     "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
-    "_auth": 3,
+    "_auth": 3, "_redirects": 3,
     "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,
 }
 

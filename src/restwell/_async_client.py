@@ -14,11 +14,12 @@ import typing
 
 from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
 from ._auth import Auth, AuthTypes
-from ._client import BaseClient, CookieTypes
+from ._client import _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData
 from ._headers import HeaderTypes
 from ._models import Request, Response
+from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._urls import URL, QueryParams
 
 __all__ = ["AsyncClient"]
@@ -47,15 +48,19 @@ class AsyncClient(BaseClient):
         cookies: CookieTypes = None,
         auth: AuthTypes | UnsetType = UNSET,
         timeout: TimeoutTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        max_redirects: int | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, cookies=cookies, timeout=timeout,
         )
-        return await self.send(request, auth=auth)
+        return await self.send(request, auth=auth, follow_redirects=follow_redirects,
+                               max_redirects=max_redirects)
 
     async def send(
-        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET
+        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
         self._check_open()
         flow_auth = self._auth_for(request, auth)
@@ -66,8 +71,36 @@ class AsyncClient(BaseClient):
                 response = await self._transport.handle_async_request(request, stream)
         else:
             response = await self._send_with_auth(request, flow_auth, stream)
+        if response.status_code in REDIRECT_CODES:
+            limit = self._redirect_limit(follow_redirects, max_redirects)
+            if limit is not None:
+                response = await self._follow(request, response, auth, stream, limit)
         for hook in self.event_hooks["response"]:
             await _call(hook, response)
+        return response
+
+    async def _follow(
+        self, first: Request, response: Response, auth: AuthTypes | UnsetType, stream: bool,
+        limit: int,
+    ) -> Response:
+        history: list[Response] = []
+        request = first
+        strayed = False  # once the chain has left first's origin, no auth is sent again
+        while response.is_redirect:
+            if len(history) >= limit:
+                await response.aclose()
+                raise self._too_many(request, [*history, response])
+            hop = next_request(request, response)
+            await response.aclose()  # a streamed 3xx body is not wanted: its connection drops
+            history.append(response)
+            request = hop
+            strayed = strayed or crosses_boundary(first.url, request.url)
+            flow_auth = None if strayed else self._auth_for(request, auth)
+            if flow_auth is None:
+                response = await self._send_one(request, stream)
+            else:
+                response = await self._send_with_auth(request, flow_auth, stream)
+        response.history = history
         return response
 
     async def _send_one(self, request: Request, stream: bool) -> Response:
@@ -93,9 +126,9 @@ class AsyncClient(BaseClient):
         self, method: str, url: URL | str, **kwargs: typing.Any
     ) -> typing.AsyncIterator[Response]:
         """A response whose body is read as you iterate it; closed when the block ends."""
-        auth = kwargs.pop("auth", UNSET)
+        options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
         request = self.build_request(method, url, **kwargs)
-        response = await self.send(request, stream=True, auth=auth)
+        response = await self.send(request, stream=True, **options)
         try:
             yield response
         finally:

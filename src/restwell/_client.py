@@ -17,9 +17,10 @@ from ._auth import Auth, AuthTypes, BasicAuth, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
 from ._content import RequestContent, RequestData, encode_body
 from ._decoders import ACCEPT_ENCODING
-from ._exceptions import ClientClosed, InvalidHeader, InvalidURL
+from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
 from ._headers import Headers, HeaderTypes, check_method
 from ._models import Request, Response, set_length
+from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._tls import CertTypes, VerifyTypes
 from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL, QueryParams, encode_form, param_pairs
@@ -31,6 +32,7 @@ USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 CookieTypes = typing.Union[typing.Mapping[str, str], None]
 _URL_CACHE_SIZE = 512
+_SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
 
 
 class BaseClient:
@@ -51,8 +53,10 @@ class BaseClient:
         cert: CertTypes = None,
         cookies: CookieTypes = None,
         event_hooks: EventHooks | None = None,
-        transport: BaseTransport | None = None,
+        transport: typing.Any = None,
         trust_env: bool = True,
+        follow_redirects: bool = True,
+        max_redirects: int = 20,
     ) -> None:
         self.base_url = _base_url(base_url)
         self.headers = Headers({"User-Agent": USER_AGENT, "Accept": "*/*",
@@ -68,6 +72,8 @@ class BaseClient:
             "response": list((event_hooks or {}).get("response", ())),
         }
         self.trust_env = trust_env
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
         self._transport = transport or self._default_transport(
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
@@ -150,6 +156,21 @@ class BaseClient:
             return self.auth  # client credentials stay on the base_url's origin
         return None
 
+    def _redirect_limit(
+        self, follow: bool | UnsetType, limit: int | UnsetType
+    ) -> int | None:
+        """How many redirects to follow for a call, or None not to follow them."""
+        if not (self.follow_redirects if isinstance(follow, UnsetType) else follow):
+            return None
+        return self.max_redirects if isinstance(limit, UnsetType) else limit
+
+    def _too_many(self, request: Request, history: list[Response]) -> TooManyRedirects:
+        return TooManyRedirects(
+            f"more than {len(history) - 1} redirects, last to {request.url.redacted()}; "
+            "raise max_redirects=... if the chain is meant to be that long",
+            request=request, history=history,
+        )
+
     def _check_open(self) -> None:
         if self._closed:
             raise ClientClosed(
@@ -184,15 +205,19 @@ class Client(BaseClient):
         cookies: CookieTypes = None,
         auth: AuthTypes | UnsetType = UNSET,
         timeout: TimeoutTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET,
+        max_redirects: int | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, cookies=cookies, timeout=timeout,
         )
-        return self.send(request, auth=auth)
+        return self.send(request, auth=auth, follow_redirects=follow_redirects,
+                         max_redirects=max_redirects)
 
     def send(
-        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET
+        self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
+        follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
         self._check_open()
         flow_auth = self._auth_for(request, auth)
@@ -200,8 +225,36 @@ class Client(BaseClient):
             response = self._send_one(request, stream)
         else:
             response = self._send_with_auth(request, flow_auth, stream)
+        if response.status_code in REDIRECT_CODES:
+            limit = self._redirect_limit(follow_redirects, max_redirects)
+            if limit is not None:
+                response = self._follow(request, response, auth, stream, limit)
         for hook in self.event_hooks["response"]:
             hook(response)
+        return response
+
+    def _follow(
+        self, first: Request, response: Response, auth: AuthTypes | UnsetType, stream: bool,
+        limit: int,
+    ) -> Response:
+        history: list[Response] = []
+        request = first
+        strayed = False  # once the chain has left first's origin, no auth is sent again
+        while response.is_redirect:
+            if len(history) >= limit:
+                response.close()
+                raise self._too_many(request, [*history, response])
+            hop = next_request(request, response)
+            response.close()  # a streamed 3xx body is not wanted: its connection is dropped
+            history.append(response)
+            request = hop
+            strayed = strayed or crosses_boundary(first.url, request.url)
+            flow_auth = None if strayed else self._auth_for(request, auth)
+            if flow_auth is None:
+                response = self._send_one(request, stream)
+            else:
+                response = self._send_with_auth(request, flow_auth, stream)
+        response.history = history
         return response
 
     def _send_one(self, request: Request, stream: bool) -> Response:
@@ -227,8 +280,8 @@ class Client(BaseClient):
         self, method: str, url: URL | str, **kwargs: typing.Any
     ) -> typing.Iterator[Response]:
         """A response whose body is read as you iterate it; closed when the block ends."""
-        auth = kwargs.pop("auth", UNSET)
-        response = self.send(self.build_request(method, url, **kwargs), stream=True, auth=auth)
+        options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
+        response = self.send(self.build_request(method, url, **kwargs), stream=True, **options)
         try:
             yield response
         finally:
@@ -318,4 +371,5 @@ def _add_cookies(headers: Headers, client: CookieTypes, call: CookieTypes) -> No
             raise InvalidHeader(f"Invalid cookie {name!r}: names and values cannot hold ';', "
                                 "'=' or control characters")
         pairs.append(f"{name}={value}")
-    headers.add("Cookie", "; ".join(pairs))
+    # One Cookie field (RFC 6265 §5.4): the caller's own, then the client's and the call's.
+    headers.add("Cookie", "; ".join([*headers.pop_all("cookie"), *pairs]))

@@ -141,7 +141,14 @@ class DecodingError(RequestError):
 
 
 class TooManyRedirects(RequestError):
-    pass
+    """More redirects than ``max_redirects``; ``.history`` holds the responses followed."""
+
+    def __init__(
+        self, message: str, *, request: Request | None = None,
+        history: list[Response] | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.history = history or []
 
 
 class HTTPStatusError(RestwellError):

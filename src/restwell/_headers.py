@@ -177,6 +177,15 @@ class Headers(typing.MutableMapping[str, str]):
         self._list = kept
         self._block = None
 
+    def pop_all(self, key: str) -> list[str]:
+        """Remove every field named ``key`` (any spelling); their values, maybe none."""
+        lkey = key.lower()
+        gone = [value for name, value in self._list if name.lower() == lkey]
+        if gone:
+            self._list = [item for item in self._list if item[0].lower() != lkey]
+            self._block = None
+        return gone
+
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False

@@ -219,7 +219,9 @@ class Response:
 
     @property
     def is_redirect(self) -> bool:
-        return self.status_code in (301, 302, 303, 307, 308) and "location" in self.headers
+        return self.status_code in (301, 302, 303, 307, 308) and bool(
+            self.headers.get("location")
+        )
 
     @property
     def is_error(self) -> bool:
