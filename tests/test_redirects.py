@@ -98,7 +98,7 @@ def test_too_many_redirects_and_limits(app: AppServer, make_client: Make) -> Non
 
 def test_non_http_location_is_refused(app: AppServer, make_client: Make) -> None:
     with make_client(base_url=app.url) as c:
-        with pytest.raises(restwell.UnsupportedProtocol, match="to file:.*/etc/passwd"):
+        with pytest.raises(restwell.UnsupportedProtocol, match=r"to file:.*/etc/passwd"):
             c.get(via(302, "file:///etc/passwd"))
         r = c.get("/redirect/302")  # an empty Location: not a redirect, returned as it came
         assert r.status_code == 302 and not r.history
