@@ -161,6 +161,24 @@ class AppServer:
             elif isinstance(event, h11.ConnectionClosed):
                 return None, b""
 
+    @staticmethod
+    def _encode(codings: str, size: int) -> bytes:
+        data = b"restwell " * (size // 9) + b"x" * (size % 9)
+        for coding in codings.split(","):
+            if coding == "gzip":
+                data = gzip.compress(data)
+            elif coding == "deflate":
+                data = zlib.compress(data)
+            elif coding == "br":
+                import brotli
+
+                data = brotli.compress(data)
+            elif coding == "zstd":
+                from backports import zstd
+
+                data = zstd.compress(data)
+        return data
+
     def _route(
         self, request: h11.Request, body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes | list[bytes]]:
@@ -195,6 +213,9 @@ class AppServer:
         if path == "/latin1":
             return 200, [("Content-Type", "text/plain; charset=iso-8859-1")], "café".encode(
                 "latin-1")
+        if path.startswith("/coded/"):  # /coded/br,gzip?size=N: N bytes, encodings in order
+            coded = self._encode(path.rsplit("/", 1)[1], int(query.partition("=")[2] or 1000))
+            return 200, [("Content-Encoding", path.rsplit("/", 1)[1])], coded
         if path.startswith("/redirect/"):  # /redirect/302?to=<quoted Location>
             code = int(path.rsplit("/", 1)[1])
             to = urllib.parse.unquote(query.partition("to=")[2])

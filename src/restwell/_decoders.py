@@ -4,8 +4,12 @@ Every decoder hands back at most ``CHUNK`` bytes per step however small its inpu
 1 MB gzip bomb that inflates to 1 GiB streams in bounded pieces (CVE-2025-66471), and a body
 read whole stops at ``max_size`` (CVE-2025-69223). Chains are capped at ``MAX_CHAIN`` links
 counted across all Content-Encoding fields (CVE-2025-66418, CVE-2023-23916).
-This release decodes gzip and deflate (zlib and raw) with the standard library; later ones add
-br and zstd as extras, and Accept-Encoding lists only what is installed.
+gzip and deflate (zlib and raw) come from the standard library; br from the ``brotli`` package
+and zstd from the standard library's ``compression.zstd`` (Python 3.14+) or its backport
+``backports.zstd``, when installed (the ``brotli`` and ``zstd`` extras). Both bound their output
+per step, as zlib does: ``brotli``'s ``output_buffer_limit`` and zstd's ``max_length``. (The
+``zstandard`` package's streaming decompressor cannot bound one call's output, which is why the
+backport is used.) ``Accept-Encoding`` lists only what is installed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,39 @@ __all__ = ["ACCEPT_ENCODING", "Decoder", "decode_all", "make_decoder"]
 
 CHUNK = 64 * 1024
 MAX_CHAIN = 5
-ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _load(names: tuple[str, ...]) -> typing.Any:
+    import importlib
+
+    for name in names:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+def _available() -> tuple[str, ...]:
+    # find_spec, not import: Accept-Encoding is known at import time without loading brotli.
+    import importlib.util
+
+    def found(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the parent package of a dotted name is missing
+            return False
+
+    codings = ["gzip", "deflate"]
+    if found("brotli"):
+        codings.append("br")
+    if found("compression.zstd") or found("backports.zstd"):
+        codings.append("zstd")
+    return tuple(codings)
+
+
+CODINGS = _available()
+ACCEPT_ENCODING = ", ".join(CODINGS)
 
 
 class _ZlibDecoder:
@@ -65,6 +101,65 @@ class _ZlibDecoder:
             yield out
 
 
+class _BrotliDecoder:
+    __slots__ = ("_fed", "_obj")
+
+    def __init__(self) -> None:
+        self._obj = _load(("brotli",)).Decompressor()
+        self._fed = False
+
+    def feed(self, data: bytes) -> typing.Iterator[bytes]:
+        obj = self._obj
+        try:
+            if data:
+                self._fed = True
+                yield obj.process(data, output_buffer_limit=CHUNK)
+            while not obj.can_accept_more_data():  # more output is waiting: CHUNK at a time
+                yield obj.process(b"", output_buffer_limit=CHUNK)
+        except Exception as exc:  # brotli.error
+            raise DecodingError(f"the br body is corrupt: {exc}") from None
+
+    def flush(self) -> typing.Iterator[bytes]:
+        if self._fed and not self._obj.is_finished():
+            raise DecodingError("the br body ends before its compressed stream does")
+        return iter(())
+
+
+class _ZstdDecoder:
+    __slots__ = ("_fed", "_module", "_obj")
+
+    def __init__(self) -> None:
+        self._module = _load(("compression.zstd", "backports.zstd"))
+        self._obj = self._module.ZstdDecompressor()
+        self._fed = False
+
+    def feed(self, data: bytes) -> typing.Iterator[bytes]:
+        try:
+            while True:
+                obj = self._obj
+                if obj.eof:  # another frame may follow (RFC 8878 allows several)
+                    data = obj.unused_data + data
+                    if not data:
+                        return
+                    obj = self._obj = self._module.ZstdDecompressor()
+                if not data and obj.needs_input:
+                    return
+                out = obj.decompress(data, CHUNK)  # at most CHUNK; the rest stays inside
+                data = b""
+                self._fed = True
+                if out:
+                    yield out
+                elif obj.needs_input and not obj.eof:
+                    return
+        except self._module.ZstdError as exc:
+            raise DecodingError(f"the zstd body is corrupt: {exc}") from None
+
+    def flush(self) -> typing.Iterator[bytes]:
+        if self._fed and not self._obj.eof:
+            raise DecodingError("the zstd body ends before its compressed stream does")
+        return iter(())
+
+
 class _IdentityDecoder:
     __slots__ = ()
 
@@ -75,12 +170,15 @@ class _IdentityDecoder:
         return iter(())
 
 
+_Step = typing.Union[_ZlibDecoder, _BrotliDecoder, _ZstdDecoder, _IdentityDecoder]
+
+
 class Decoder:
     """Decodes a chain of content codings, the last applied decoded first."""
 
     __slots__ = ("_chain",)
 
-    def __init__(self, chain: list[_ZlibDecoder | _IdentityDecoder]) -> None:
+    def __init__(self, chain: list[_Step]) -> None:
         self._chain = chain
 
     def feed(self, data: bytes) -> typing.Iterator[bytes]:
@@ -109,12 +207,16 @@ def make_decoder(content_encoding: str) -> Decoder | None:
         raise DecodingError(
             f"Content-Encoding chains {len(names)} codings; at most {MAX_CHAIN} are decoded"
         )
-    chain: list[_ZlibDecoder | _IdentityDecoder] = []
+    chain: list[_Step] = []
     for name in reversed(names):
         if name in ("gzip", "x-gzip"):
             chain.append(_ZlibDecoder("gzip"))
         elif name == "deflate":
             chain.append(_ZlibDecoder("deflate"))
+        elif name == "br" and "br" in CODINGS:
+            chain.append(_BrotliDecoder())
+        elif name == "zstd" and "zstd" in CODINGS:
+            chain.append(_ZstdDecoder())
         else:
             raise DecodingError(
                 f"unsupported Content-Encoding {name!r}; restwell decodes {ACCEPT_ENCODING}"
