@@ -16,7 +16,7 @@ from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
 from ._auth import Auth, AuthTypes
 from ._client import _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
-from ._content import RequestContent, RequestData
+from ._content import RequestContent, RequestData, RequestFiles
 from ._headers import HeaderTypes
 from ._models import Request, Response
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
@@ -45,6 +45,7 @@ class AsyncClient(BaseClient):
         content: RequestContent | None = None,
         data: RequestData | None = None,
         json: typing.Any = None,
+        files: RequestFiles | None = None,
         cookies: CookieTypes = None,
         auth: AuthTypes | UnsetType = UNSET,
         timeout: TimeoutTypes | UnsetType = UNSET,
@@ -53,7 +54,7 @@ class AsyncClient(BaseClient):
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
-            json=json, cookies=cookies, timeout=timeout,
+            json=json, files=files, cookies=cookies, timeout=timeout,
         )
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)

@@ -15,7 +15,7 @@ import typing
 
 from ._auth import Auth, AuthTypes, BasicAuth, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
-from ._content import RequestContent, RequestData, encode_body
+from ._content import RequestContent, RequestData, RequestFiles, encode_body
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
 from ._headers import Headers, HeaderTypes, check_method
@@ -115,6 +115,7 @@ class BaseClient:
         content: RequestContent | None = None,
         data: RequestData | None = None,
         json: typing.Any = None,
+        files: RequestFiles | None = None,
         cookies: CookieTypes = None,
         timeout: TimeoutTypes | UnsetType = UNSET,
     ) -> Request:
@@ -136,8 +137,8 @@ class BaseClient:
             _add_cookies(merged, self.cookies, cookies)
         request.headers = merged
         request.body = None
-        if content is not None or data is not None or json is not None:
-            content_type, request.body = encode_body(content, data, json)
+        if content is not None or data is not None or json is not None or files is not None:
+            content_type, request.body = encode_body(content, data, json, files)
             if content_type is not None and "content-type" not in merged:
                 merged.append_trusted("Content-Type", content_type)
         set_length(request)
@@ -202,6 +203,7 @@ class Client(BaseClient):
         content: RequestContent | None = None,
         data: RequestData | None = None,
         json: typing.Any = None,
+        files: RequestFiles | None = None,
         cookies: CookieTypes = None,
         auth: AuthTypes | UnsetType = UNSET,
         timeout: TimeoutTypes | UnsetType = UNSET,
@@ -210,7 +212,7 @@ class Client(BaseClient):
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
-            json=json, cookies=cookies, timeout=timeout,
+            json=json, files=files, cookies=cookies, timeout=timeout,
         )
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)

@@ -13,9 +13,10 @@ import os
 import typing
 
 from ._exceptions import StreamConsumed
+from ._multipart import MultipartBody, RequestFiles
 from ._urls import encode_form
 
-__all__ = ["BodyStream", "encode_body", "RequestContent", "RequestData"]
+__all__ = ["BodyStream", "encode_body", "RequestContent", "RequestData", "RequestFiles"]
 
 RequestContent = typing.Union[
     bytes, str, typing.IO[bytes], typing.Iterable[bytes], typing.AsyncIterable[bytes]
@@ -127,9 +128,17 @@ def _dump_json(value: typing.Any) -> bytes:
 
 
 def encode_body(
-    content: RequestContent | None, data: RequestData | None, json: typing.Any
+    content: RequestContent | None, data: RequestData | None, json: typing.Any,
+    files: RequestFiles | None = None,
 ) -> tuple[str | None, bytes | BodyStream | None]:
     """(Content-Type to set or None, body) for the body arguments of a request."""
+    if files is not None:
+        if content is not None or json is not None:
+            raise TypeError("files= goes with data= (form fields) only, not content= or json=")
+        if data is not None and not isinstance(data, typing.Mapping):
+            raise TypeError("with files=, data= must be a mapping of form fields")
+        form = MultipartBody(data, files)
+        return form.content_type, BodyStream(form, form.length)
     given = sum(x is not None for x in (content, data, json))
     if given > 1:
         raise TypeError("pass only one of content=, data= and json=")

@@ -12,7 +12,7 @@ import codecs
 import typing
 
 from ._config import Timeout
-from ._content import BodyStream, RequestContent, RequestData, encode_body
+from ._content import BodyStream, RequestContent, RequestData, RequestFiles, encode_body
 from ._decoders import Decoder, decode_all, make_decoder
 from ._exceptions import (
     DecodingError,
@@ -61,12 +61,13 @@ class Request:
         content: RequestContent | None = None,
         data: RequestData | None = None,
         json: typing.Any = None,
+        files: RequestFiles | None = None,
         timeout: Timeout | None = None,
     ) -> None:
         self.method = check_method(method)
         self.url = URL(url, params=params) if params or not isinstance(url, URL) else url
         self.headers = Headers(headers)
-        content_type, self.body = encode_body(content, data, json)
+        content_type, self.body = encode_body(content, data, json, files)
         if content_type is not None and "content-type" not in self.headers:
             self.headers["Content-Type"] = content_type
         set_length(self)
