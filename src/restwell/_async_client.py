@@ -66,10 +66,7 @@ class AsyncClient(BaseClient):
         self._check_open()
         flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
-            if self.event_hooks["request"]:
-                response = await self._send_one(request, stream)
-            else:  # one coroutine less on the common path
-                response = await self._transport.handle_async_request(request, stream)
+            response = await self._send_one(request, stream)
         else:
             response = await self._send_with_auth(request, flow_auth, stream)
         if response.status_code in REDIRECT_CODES:
@@ -128,8 +125,8 @@ class AsyncClient(BaseClient):
     ) -> typing.AsyncIterator[Response]:
         """A response whose body is read as you iterate it; closed when the block ends."""
         options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
-        request = self.build_request(method, url, **kwargs)
-        response = await self.send(request, stream=True, **options)
+        response = await self.send(self.build_request(method, url, **kwargs), stream=True,
+                                   **options)
         try:
             yield response
         finally:

@@ -247,7 +247,7 @@ class Client(BaseClient):
                 response.close()
                 raise self._too_many(request, [*history, response])
             hop = next_request(request, response)
-            response.close()  # a streamed 3xx body is not wanted: its connection is dropped
+            response.close()  # a streamed 3xx body is not wanted: its connection drops
             history.append(response)
             request = hop
             strayed = strayed or crosses_boundary(first.url, request.url)
@@ -283,7 +283,8 @@ class Client(BaseClient):
     ) -> typing.Iterator[Response]:
         """A response whose body is read as you iterate it; closed when the block ends."""
         options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
-        response = self.send(self.build_request(method, url, **kwargs), stream=True, **options)
+        response = self.send(self.build_request(method, url, **kwargs), stream=True,
+                             **options)
         try:
             yield response
         finally:
