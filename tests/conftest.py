@@ -65,3 +65,9 @@ def runner(kind: str) -> typing.Iterator[typing.Any]:
 def make_client(kind: str, runner: typing.Any) -> typing.Callable[..., typing.Any]:
     """``Client`` or an AsyncClient behind a sync facade: the behaviour suite runs on both."""
     return both.factory(kind, runner)
+
+
+@pytest.fixture(autouse=True)
+def no_netrc(tmp_path: typing.Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own ~/.netrc must not change what the tests send."""
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-such-netrc"))

@@ -13,7 +13,8 @@ SRC = pathlib.Path(restwell.__file__).parent
 
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "BaseTransport", "BasicAuth", "CertificateVerifyError", "Client", "ClientClosed",
+    "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
+    "ClientClosed",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",

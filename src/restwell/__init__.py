@@ -3,7 +3,7 @@
 import typing
 
 from ._api import delete, get, head, options, patch, post, put, request
-from ._auth import Auth, BasicAuth
+from ._auth import Auth, BasicAuth, BearerAuth
 from ._client import Client
 from ._config import UNSET, Limits, Timeout
 from ._exceptions import (
@@ -46,7 +46,8 @@ from ._version import __version__
 
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "BaseTransport", "BasicAuth", "CertificateVerifyError", "Client", "ClientClosed",
+    "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
+    "ClientClosed",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",

@@ -14,7 +14,8 @@ import typing
 
 from ._models import Request, Response
 
-__all__ = ["Auth", "BasicAuth", "FunctionAuth", "AuthTypes", "to_auth"]
+__all__ = ["Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth",
+           "netrc_credentials"]
 
 AuthFlow = typing.Generator[Request, Response, None]
 
@@ -44,6 +45,42 @@ class BasicAuth(Auth):
 
     def __repr__(self) -> str:
         return "BasicAuth(***)"
+
+
+class BearerAuth(Auth):
+    """``Authorization: Bearer <token>``; a callable token is called for every request, so a
+    token that is refreshed elsewhere is always the current one."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: str | typing.Callable[[], str]) -> None:
+        self._token = token
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        token = self._token() if callable(self._token) else self._token
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+
+def netrc_credentials(path: str | None = None) -> dict[str, tuple[str, str]]:
+    """host -> (login, password) from ``NETRC`` or ``~/.netrc``; {} when there is none or it
+    does not parse. Only ``machine`` entries count: credentials go to the hosts the file
+    names, never to every host (a ``default`` entry is ignored)."""
+    import netrc
+    import os
+
+    path = path or os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        hosts = netrc.netrc(path).hosts
+    except (netrc.NetrcParseError, OSError, UnicodeDecodeError):
+        return {}
+    return {host.lower(): (login, password) for host, (login, _, password) in hosts.items()
+            if host != "default" and password is not None}
 
 
 class FunctionAuth(Auth):

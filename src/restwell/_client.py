@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import typing
 
-from ._auth import Auth, AuthTypes, BasicAuth, to_auth
+from ._auth import Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
 from ._content import RequestContent, RequestData, RequestFiles, encode_body
 from ._decoders import ACCEPT_ENCODING
@@ -78,6 +78,7 @@ class BaseClient:
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
         self._urls: dict[str, URL] = {}
+        self._netrc_hosts: dict[str, tuple[str, str]] | None = None
         self._closed = False
 
     def _default_transport(self, **settings: typing.Any) -> typing.Any:
@@ -155,7 +156,17 @@ class BaseClient:
             self.base_url is None or self.base_url.origin == request.url.origin
         ):
             return self.auth  # client credentials stay on the base_url's origin
+        if self.trust_env:
+            found = self._netrc().get(request.url.host)  # the exact host, as parsed
+            if found is not None:
+                return BasicAuth(*found)
         return None
+
+    def _netrc(self) -> dict[str, tuple[str, str]]:
+        netrc = self._netrc_hosts
+        if netrc is None:  # read once per client, on first use
+            netrc = self._netrc_hosts = netrc_credentials()
+        return netrc
 
     def _redirect_limit(
         self, follow: bool | UnsetType, limit: int | UnsetType
