@@ -216,10 +216,13 @@ class AppServer:
         if path.startswith("/coded/"):  # /coded/br,gzip?size=N: N bytes, encodings in order
             coded = self._encode(path.rsplit("/", 1)[1], int(query.partition("=")[2] or 1000))
             return 200, [("Content-Encoding", path.rsplit("/", 1)[1])], coded
-        if path.startswith("/redirect/"):  # /redirect/302?to=<quoted Location>
+        sets = [("Set-Cookie", c) for c in urllib.parse.parse_qs(query).get("c", [])]
+        if path.startswith("/redirect/"):  # /redirect/302?to=<quoted Location>[&c=Set-Cookie]
             code = int(path.rsplit("/", 1)[1])
-            to = urllib.parse.unquote(query.partition("to=")[2])
-            return code, [("Location", to)], b"moved"
+            to = urllib.parse.parse_qs(query).get("to", [""])[0]
+            return code, [("Location", to), *sets], b"moved"
+        if path.startswith("/cookies/"):  # /cookies/any/path?c=<Set-Cookie>&c=...
+            return 200, [*js, *sets], json.dumps(record).encode()
         if path == "/close":
             return 200, [("Connection", "close")], b"bye"
         return 404, js, b'{"message": "Not Found"}'

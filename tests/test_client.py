@@ -109,7 +109,7 @@ def test_params_headers_cookies_merge(app: AppServer, make_client: Make) -> None
     assert sent["target"] == "/echo?a=1&b=3"
     assert header(sent, "x-client") == ["call"]
     assert header(sent, "accept") == ["application/json"]
-    assert header(sent, "cookie") == ["sid=1; x=y"]
+    assert header(sent, "cookie") == ["x=y; sid=1"]  # the call's, then the jar's
 
 
 def test_base_url_path_is_extended(app: AppServer, make_client: Make) -> None:

@@ -14,7 +14,7 @@ SRC = pathlib.Path(restwell.__file__).parent
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
-    "ClientClosed",
+    "ClientClosed", "Cookies",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
@@ -32,7 +32,7 @@ LAYERS = {
     "_http11": 1,
     "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
-    "_auth": 3, "_redirects": 3,
+    "_auth": 3, "_redirects": 3, "_cookies": 3,
     "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,
 }
 

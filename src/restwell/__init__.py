@@ -6,6 +6,7 @@ from ._api import delete, get, head, options, patch, post, put, request
 from ._auth import Auth, BasicAuth, BearerAuth
 from ._client import Client
 from ._config import UNSET, Limits, Timeout
+from ._cookies import Cookies
 from ._exceptions import (
     CertificateVerifyError,
     ClientClosed,
@@ -47,7 +48,7 @@ from ._version import __version__
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
-    "ClientClosed",
+    "ClientClosed", "Cookies",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",

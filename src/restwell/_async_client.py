@@ -93,6 +93,7 @@ class AsyncClient(BaseClient):
             history.append(response)
             request = hop
             strayed = strayed or crosses_boundary(first.url, request.url)
+            self._cookies_for_hop(request, first, strayed)
             flow_auth = None if strayed else self._auth_for(request, auth)
             if flow_auth is None:
                 response = await self._send_one(request, stream)
@@ -104,7 +105,9 @@ class AsyncClient(BaseClient):
     async def _send_one(self, request: Request, stream: bool) -> Response:
         for hook in self.event_hooks["request"]:
             await _call(hook, request)
-        return await self._transport.handle_async_request(request, stream)
+        response = await self._transport.handle_async_request(request, stream)
+        self._keep_cookies(request, response)
+        return response
 
     async def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
         flow = auth.auth_flow(request)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import typing
+from collections.abc import Mapping
 
 from ._auth import Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
 from ._content import RequestContent, RequestData, RequestFiles, encode_body
+from ._cookies import Cookies
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
 from ._headers import Headers, HeaderTypes, check_method
@@ -30,9 +32,10 @@ __all__ = ["BaseClient", "Client", "EventHooks"]
 
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
-CookieTypes = typing.Union[typing.Mapping[str, str], None]
+CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 _URL_CACHE_SIZE = 512
 _SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
+_CALLER = "restwell.caller_cookies"
 
 
 class BaseClient:
@@ -66,7 +69,9 @@ class BaseClient:
         self.params = params
         self.auth = to_auth(auth)
         self.timeout = Timeout() if isinstance(timeout, UnsetType) else to_timeout(timeout)
-        self.cookies: dict[str, str] = dict(cookies or {})
+        # Cookies given here are the caller's (no domain): like client auth, they go only to
+        # base_url's origin when there is one (see _cookies); the jar adds what servers set.
+        self.cookies = Cookies(cookies)
         self.event_hooks = {
             "request": list((event_hooks or {}).get("request", ())),
             "response": list((event_hooks or {}).get("response", ())),
@@ -134,8 +139,10 @@ class BaseClient:
         merged._block = f"Host: {netloc}\r\n{base.encoded()}"
         if headers:
             _override(merged, Headers(headers))
+        caller_cookies = None
         if cookies or self.cookies:
-            _add_cookies(merged, self.cookies, cookies)
+            scoped = self.base_url is None or self.base_url.origin == target.origin
+            caller_cookies = _add_cookies(merged, cookies, self.cookies, target, scoped)
         request.headers = merged
         request.body = None
         if content is not None or data is not None or json is not None or files is not None:
@@ -144,8 +151,29 @@ class BaseClient:
                 merged.append_trusted("Content-Type", content_type)
         set_length(request)
         request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
-        request.extensions = {}
+        request.extensions = {} if caller_cookies is None else {_CALLER: caller_cookies}
         return request
+
+    def _keep_cookies(self, request: Request, response: Response) -> None:
+        """Store what a response's Set-Cookie fields set (each hop of a chain too)."""
+        values = response._set_cookie_fields()
+        if values:
+            url = request.url
+            self.cookies.extract(url.scheme, url.host, url.path or "/", values)
+
+    def _cookies_for_hop(self, hop: Request, first: Request, strayed: bool) -> None:
+        """The Cookie field of a redirect hop, rebuilt: the jar's cookies for the hop's URL,
+        plus the caller's own only while the chain has not left the first origin."""
+        if not self.cookies and _CALLER not in first.extensions:
+            return  # next_request() already dropped the field if the chain left the origin
+        caller = "" if strayed else first.extensions.get(_CALLER, "")
+        url = hop.url
+        unscoped = not strayed and (self.base_url is None or self.base_url.origin == url.origin)
+        jar = self.cookies.header_for(url.scheme, url.host, url.path or "/", unscoped)
+        hop.headers.pop_all("cookie")
+        value = "; ".join(part for part in (caller, jar) if part)
+        if value:
+            hop.headers.add("Cookie", value)
 
     def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
         if not isinstance(auth, UnsetType):
@@ -262,6 +290,7 @@ class Client(BaseClient):
             history.append(response)
             request = hop
             strayed = strayed or crosses_boundary(first.url, request.url)
+            self._cookies_for_hop(request, first, strayed)
             flow_auth = None if strayed else self._auth_for(request, auth)
             if flow_auth is None:
                 response = self._send_one(request, stream)
@@ -273,7 +302,9 @@ class Client(BaseClient):
     def _send_one(self, request: Request, stream: bool) -> Response:
         for hook in self.event_hooks["request"]:
             hook(request)
-        return self._transport.handle_request(request, stream)
+        response = self._transport.handle_request(request, stream)
+        self._keep_cookies(request, response)
+        return response
 
     def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
         flow = auth.auth_flow(request)
@@ -377,13 +408,22 @@ def _override(merged: Headers, extra: Headers) -> None:
     merged._block = None
 
 
-def _add_cookies(headers: Headers, client: CookieTypes, call: CookieTypes) -> None:
-    cookies = {**(client or {}), **(call or {})}
+def _add_cookies(
+    headers: Headers, call: CookieTypes, jar: Cookies, url: URL, unscoped: bool
+) -> str:
+    """One Cookie field (RFC 6265 §5.4): the caller's own field and the call's cookies, then
+    the jar's for this URL (a call's cookie wins over the jar's of the same name). Returns the
+    caller's part, which redirect hops need apart from the jar's."""
+    given = dict(call) if isinstance(call, Mapping) else {c.name: c.value for c in call or ()}
     pairs = []
-    for name, value in cookies.items():
+    for name, value in given.items():
         if not name or any(c in name for c in "=;, \t") or any(c in value for c in ";\r\n\x00"):
             raise InvalidHeader(f"Invalid cookie {name!r}: names and values cannot hold ';', "
                                 "'=' or control characters")
         pairs.append(f"{name}={value}")
-    # One Cookie field (RFC 6265 §5.4): the caller's own, then the client's and the call's.
-    headers.add("Cookie", "; ".join([*headers.pop_all("cookie"), *pairs]))
+    caller = "; ".join([*headers.pop_all("cookie"), *pairs])
+    mine = jar.header_for(url.scheme, url.host, url.path or "/", unscoped, exclude=set(given))
+    value = "; ".join(part for part in (caller, mine) if part)
+    if value:
+        headers.add("Cookie", value)
+    return caller

@@ -183,6 +183,21 @@ class Response:
 
     # -- metadata ------------------------------------------------------------------------------
 
+    def _set_cookie_fields(self) -> list[str]:
+        head = self._raw_head
+        if head is not None and (
+            (b"-c" not in head and b"-C" not in head) or b"set-cookie" not in head.lower()
+        ):
+            return []  # most heads are ruled out without splitting or lower-casing them
+        return self.headers.get_list("set-cookie")
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookies this response sets, name to value (the client's jar decides whether
+        to keep them)."""
+        pairs = (line.split(";", 1)[0].partition("=") for line in self._set_cookie_fields())
+        return {name.strip(): value.strip() for name, eq, value in pairs if eq and name.strip()}
+
     @property
     def reason_phrase(self) -> str:
         phrase = self._reason_phrase
