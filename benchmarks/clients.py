@@ -24,6 +24,7 @@ class Adapter:
     def new_conn_get(self, url: str) -> Op: raise NotImplementedError
     def download(self, url: str) -> Op: raise NotImplementedError
     def upload(self, url: str, path: str) -> Op: raise NotImplementedError
+    def multipart(self, url: str, path: str) -> Op: raise NotImplementedError
 
 
 class _HttpxStyle(Adapter):
@@ -53,6 +54,12 @@ class _HttpxStyle(Adapter):
         def op() -> object:
             with open(path, "rb") as f:
                 return self.client.post(url, content=f).content
+        return op
+
+    def multipart(self, url: str, path: str) -> Op:
+        def op() -> object:
+            with open(path, "rb") as f:
+                return self.client.post(url, data={"kind": "bench"}, files={"file": f}).content
         return op
 
 
@@ -99,6 +106,12 @@ class Requests(Adapter):
         def op() -> object:
             with open(path, "rb") as f:
                 return self.session.post(url, data=f).content
+        return op
+
+    def multipart(self, url: str, path: str) -> Op:
+        def op() -> object:
+            with open(path, "rb") as f:
+                return self.session.post(url, data={"kind": "bench"}, files={"file": f}).content
         return op
 
 
@@ -175,6 +188,7 @@ class Pycurl(Adapter):
         self.json = json
         self.curl = pycurl.Curl()
         self.curl.setopt(pycurl.CAINFO, ca)
+        self.curl.setopt(pycurl.ACCEPT_ENCODING, "")  # every coding libcurl can decode
         super().__init__(ca)
 
     def _perform(self, url: str, body: bytes | None = None,
@@ -243,6 +257,26 @@ class Pycurl(Adapter):
         return op
 
 
+def _pycurl_multipart(adapter: typing.Any, url: str, path: str) -> Op:
+    """libcurl's own form upload, streamed from the file."""
+    import io
+
+    pycurl, c = adapter.pycurl, adapter.curl
+
+    def op() -> object:
+        buf = io.BytesIO()
+        c.setopt(pycurl.URL, url)
+        c.setopt(pycurl.WRITEDATA, buf)
+        c.setopt(pycurl.HTTPHEADER, [])
+        c.setopt(pycurl.HTTPPOST, [("kind", "bench"), ("file", (pycurl.FORM_FILE, path))])
+        c.perform()
+        return buf.getvalue()
+    return op
+
+
+Pycurl.multipart = _pycurl_multipart  # type: ignore[method-assign]
+
+
 class Pyreqwest(Adapter):
     name = "pyreqwest"
 
@@ -287,6 +321,7 @@ class Httpr(_HttpxStyle):
         super().__init__(ca)
 
     upload = Adapter.upload  # httpr takes no file object as content
+    multipart = Adapter.multipart  # nor a file object in files=
 
 
 ADAPTERS: dict[str, type[Adapter]] = {

@@ -30,8 +30,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 SEQUENTIAL = ["get", "post", "https_get", "new_conn"]
 ASYNC = ["async_get", "async_https_get"]
-SCENARIOS = [*SEQUENTIAL, "threads8", "download", "upload", *ASYNC]
+SCENARIOS = [*SEQUENTIAL, "gzip_get", "threads8", "download", "upload", "multipart", *ASYNC]
 CONCURRENCY = 64
+BULK = ("download", "upload", "multipart")  # 100 MB each: MB/s and RSS, not req/s
 
 
 def async_worker(client: str, url: str, count: int, ca: str) -> dict:
@@ -78,14 +79,15 @@ def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str)
     adapter = cls(ca)
     method = {"get": "get_json", "https_get": "get_json", "new_conn": "new_conn_get",
               "post": "post_json", "threads8": "get_json", "download": "download",
-              "upload": "upload"}[scenario]
+              "upload": "upload", "gzip_get": "get_json", "multipart": "multipart"}[scenario]
     if getattr(cls, method) is getattr(Adapter, method):  # the library lacks it
         return {"missing": True}
-    op = adapter.upload(url, path) if scenario == "upload" else getattr(adapter, method)(url)
+    op = (getattr(adapter, method)(url, path) if scenario in ("upload", "multipart")
+          else getattr(adapter, method)(url))
     if scenario == "threads8":
         return _threads(cls, adapter, method, url, count, ca)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # growth includes the warm-up
-    for _ in range(min(count // 10, 200) if scenario not in ("download", "upload") else 1):
+    for _ in range(min(count // 10, 200) if scenario not in BULK else 1):
         op()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(count):
@@ -186,9 +188,11 @@ def main() -> None:
                 "post": f"{nginx.http_url}/upload", "new_conn": f"{nginx.http_url}/json",
                 "threads8": f"{nginx.http_url}/json", "download": f"{nginx.http_url}/big.bin",
                 "upload": f"{nginx.http_url}/upload", "async_get": f"{nginx.http_url}/json",
-                "async_https_get": f"{nginx.https_url}/json"}
+                "async_https_get": f"{nginx.https_url}/json",
+                "gzip_get": f"{nginx.http_url}/gzip.json", "multipart": f"{nginx.http_url}/upload"}
         for scenario in scenarios:
-            count = {"download": 3, "upload": 3, "new_conn": n // 2}.get(scenario, n)
+            count = {"download": 3, "upload": 3, "multipart": 3, "new_conn": n // 2}.get(
+                scenario, n)
             if scenario in ASYNC:
                 count = n * 2
             print(f"{scenario}:")
@@ -198,7 +202,7 @@ def main() -> None:
                 scenario, urls[scenario], count, nginx.ca_path, big_file, repeats)
             for client, cell in table[scenario].items():
                 if cell:
-                    if scenario in ("download", "upload"):
+                    if scenario in BULK:
                         print(f"  {client:10} {cell['mbps'] * big / 100:9.1f} MB/s "
                               f"RSS +{cell['rss_mb']:.1f} MB")
                     else:
@@ -207,10 +211,12 @@ def main() -> None:
     from clients import IMPORTS
 
     imports = {c: import_time(c) for c in clients if c in IMPORTS}
-    write_results(table, imports, big, n, repeats)
+    full = not (args.quick or args.clients or args.scenarios)
+    write_results(table, imports, big, n, repeats, full)
 
 
-def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) -> None:
+def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
+                  full: bool = True) -> None:
     lines = [
         "# Benchmark results", "",
         f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, "
@@ -223,7 +229,7 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) ->
     for scenario, cells in table.items():
         ours = cells.get("restwell")
         lines += [f"## {scenario}", ""]
-        if scenario in ("download", "upload"):
+        if scenario in BULK:
             lines += ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio |",
                       "|---|---|---|---|"]
             for client, cell in cells.items():
@@ -252,10 +258,12 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int) ->
         lines.append("")
     lines += ["## import time", "", "| module | ms (median of 7) |", "|---|---|"]
     lines += [f"| {c} | {ms:.1f} |" for c, ms in imports.items()]
-    with open(os.path.join(HERE, "results.json"), "w") as f:  # to re-render or compare later
+    # A partial run (some scenarios or clients, or --quick) must not replace the full record.
+    name = "RESULTS" if full else "RESULTS-partial"
+    with open(os.path.join(HERE, f"{name.lower()}.json"), "w") as f:  # to compare later
         json.dump({"table": table, "imports": imports, "big": big, "n": n,
                    "repeats": repeats}, f, indent=1)
-    with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+    with open(os.path.join(HERE, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -225,6 +225,9 @@ def make_decoder(content_encoding: str) -> Decoder | None:
 
 
 def decode_all(data: bytes, content_encoding: str, max_size: int | None) -> bytes:
+    fast = _one_zlib_call(data, content_encoding.strip().lower(), max_size)
+    if fast is not None:
+        return fast
     decoder = make_decoder(content_encoding)
     if decoder is None:
         return data
@@ -239,6 +242,24 @@ def decode_all(data: bytes, content_encoding: str, max_size: int | None) -> byte
             )
         out.append(piece)
     return b"".join(out)
+
+
+def _one_zlib_call(data: bytes, coding: str, max_size: int | None) -> bytes | None:
+    """The common case, a whole gzip or zlib-deflate body, in one bounded C call; None when it
+    is anything else (raw deflate, several gzip members, corrupt, too large), which the
+    general path then handles and explains."""
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        return None
+    obj = zlib.decompressobj(15 if coding == "deflate" else 47)
+    try:
+        out = obj.decompress(data, 0 if max_size is None else max_size + 1)
+    except zlib.error:
+        return None
+    if not obj.eof or obj.unused_data or obj.unconsumed_tail:
+        return None
+    if max_size is not None and len(out) > max_size:
+        return None
+    return out
 
 
 def _chain_iter(decoder: Decoder, data: bytes) -> typing.Iterator[bytes]:
