@@ -28,7 +28,7 @@ EXPECTED = {
 # Which layer each private module belongs to; a module may import its own layer or lower ones.
 LAYERS = {
     "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
-    "_content": 0, "_multipart": 0, "_decoders": 0, "_models": 0,
+    "_content": 0, "_multipart": 0, "_bodies": 0, "_decoders": 0, "_models": 0,
     "_http11": 1,
     "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
