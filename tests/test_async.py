@@ -343,3 +343,18 @@ def test_client_reused_across_event_loops(app: AppServer) -> None:
     assert asyncio.run(get()) == 200  # the first loop's connection is not reused
     assert app.connections == 2
     asyncio.run(client.aclose())
+
+
+def test_body_read_whole_after_reading_paused(
+    run: Run, app: AppServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading may pause (flow control) while the head is awaited; a response read whole must
+    then resume it, not wait for the read timeout."""
+    monkeypatch.setattr("restwell._async_net.HIGH_WATER", 1024)
+
+    async def main() -> None:
+        async with AsyncClient(base_url=app.url, timeout=Timeout(read=2)) as c:
+            sizes = await asyncio.gather(*[c.get("/bytes/3000000") for _ in range(8)])
+            assert [len(r.content) for r in sizes] == [3_000_000] * 8
+
+    run(main())

@@ -182,6 +182,7 @@ class AsyncConnection(asyncio.Protocol):
         self._error = None
         self._due = None
         self._buffered = 0
+        self._mode = HEAD
 
     def finish(self) -> None:
         """The exchange is over; the connection goes idle (or closed) without a parser."""
@@ -236,6 +237,8 @@ class AsyncConnection(asyncio.Protocol):
         assert parser is not None
         if self._error is not None or self.closed or _ready(parser, mode):
             return None
+        if mode == COMPLETE:
+            self._resume()  # reading may have paused while the head was awaited: read it all
         waiter = self._waiter = self.loop.create_future()
         self._mode, self._timeout, self._deadline = mode, timeout, deadline
         if timeout is not None or deadline is not None:
