@@ -13,8 +13,9 @@ functions, so both follow redirects identically.
   ``ftp:``).
 - One rule for credentials (``strip_credentials``): when the origin changes, or the scheme goes
   from https to http, every ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` field is
-  removed, whatever its spelling and however many there are. Auth the caller gave is then
-  re-applied by the client only where it is scoped (see ``BaseClient._hop_auth``).
+  removed, whatever its spelling and however many there are. The clients' ``_follow`` loops
+  then apply no auth (the call's, the client's or netrc's) for the rest of a chain that has
+  strayed, and rebuild each hop's Cookie field from the jar (``_cookies_for_hop``).
 """
 
 from __future__ import annotations
