@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import both
 from nginx_server import Nginx
+from proxy_servers import Microsocks, Squid, Tinyproxy
 from servers import AppServer, Handler, ScriptedServer
 
 
@@ -37,6 +38,48 @@ def scripted() -> typing.Iterator[typing.Callable[[Handler], ScriptedServer]]:
 @pytest.fixture(scope="session")
 def nginx() -> typing.Iterator[Nginx]:
     server = Nginx()  # a missing nginx fails the run: scripts/test installs it
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def squid(nginx: Nginx) -> typing.Iterator[Squid]:
+    server = Squid(nginx.ca, auth=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def squid_auth(nginx: Nginx) -> typing.Iterator[Squid]:
+    server = Squid(nginx.ca, auth=True)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def tinyproxy() -> typing.Iterator[Tinyproxy]:
+    server = Tinyproxy(auth=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def tinyproxy_auth() -> typing.Iterator[Tinyproxy]:
+    server = Tinyproxy(auth=True)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def microsocks() -> typing.Iterator[Microsocks]:
+    server = Microsocks(auth=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def microsocks_auth() -> typing.Iterator[Microsocks]:
+    server = Microsocks(auth=True)
     yield server
     server.close()
 
@@ -69,5 +112,8 @@ def make_client(kind: str, runner: typing.Any) -> typing.Callable[..., typing.An
 
 @pytest.fixture(autouse=True)
 def no_netrc(tmp_path: typing.Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own ~/.netrc must not change what the tests send."""
+    """A developer's own ~/.netrc and proxy settings must not change what the tests send."""
     monkeypatch.setenv("NETRC", str(tmp_path / "no-such-netrc"))
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

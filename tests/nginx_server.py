@@ -70,6 +70,9 @@ LOCATIONS = """
         }}
         location = /sink {{ return 200 'ok'; }}
         location = /echo-status {{ return 418 '{{"message": "teapot"}}'; }}
+        location = /sensitive {{
+            return 200 'proxy-authorization=[$http_proxy_authorization] cookie=[$http_cookie]';
+        }}
 """
 
 SMALL_JSON = '{"id": 1, "name": "restwell", "full_name": "team/restwell", "private": false, '\

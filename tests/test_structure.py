@@ -29,8 +29,9 @@ EXPECTED = {
 LAYERS = {
     "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
     "_content": 0, "_multipart": 0, "_bodies": 0, "_decoders": 0, "_models": 0,
+    "_proxy": 0,
     "_http11": 1,
-    "_tls": 2, "_net": 2, "_pool": 2, "_transport": 2,
+    "_tls": 2, "_net": 2, "_tunnel": 2, "_async_tunnel": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
     "_auth": 3, "_redirects": 3, "_cookies": 3,
     "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,

@@ -10,7 +10,7 @@ from ._urls import URL
 
 __all__ = ["request", "get", "head", "options", "delete", "post", "put", "patch"]
 
-_CLIENT_ARGS = ("verify", "cert", "trust_env", "limits")
+_CLIENT_ARGS = ("verify", "cert", "trust_env", "limits", "proxy_auth")
 
 
 def request(method: str, url: URL | str, **kwargs: typing.Any) -> Response:

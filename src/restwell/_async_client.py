@@ -19,6 +19,7 @@ from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
 from ._headers import HeaderTypes
 from ._models import Request, Response
+from ._proxy import ProxyTypes
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._urls import URL, QueryParams
 
@@ -51,10 +52,11 @@ class AsyncClient(BaseClient):
         timeout: TimeoutTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET,
         max_redirects: int | UnsetType = UNSET,
+        proxy: ProxyTypes | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
-            json=json, files=files, cookies=cookies, timeout=timeout,
+            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
         )
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)
@@ -92,6 +94,7 @@ class AsyncClient(BaseClient):
             await response.aclose()  # a streamed 3xx body is not wanted: its connection drops
             history.append(response)
             request = hop
+            self._route(request, first)
             strayed = strayed or crosses_boundary(first.url, request.url)
             self._cookies_for_hop(request, first, strayed)
             flow_auth = None if strayed else self._auth_for(request, auth)
@@ -103,6 +106,8 @@ class AsyncClient(BaseClient):
         return response
 
     async def _send_one(self, request: Request, stream: bool) -> Response:
+        if request.proxy is UNSET:
+            self._route(request, request)
         for hook in self.event_hooks["request"]:
             await _call(hook, request)
         response = await self._transport.handle_async_request(request, stream)

@@ -13,15 +13,28 @@ and never lets a half-read connection be reused.
 from __future__ import annotations
 
 import time
+import typing
 
 from ._async_net import BODY, COMPLETE, HEAD, AsyncConnection, open_async_connection
 from ._async_pool import AsyncConnectionPool
+from ._async_tunnel import open_async_via_proxy
 from ._config import Timeout
-from ._exceptions import RequestError, StreamClosed
+from ._exceptions import ProxyError, RequestError, StreamClosed
 from ._http11 import ResponseParser, encode_head
 from ._models import Request, Response
 from ._net import remaining
-from ._transport import DEFAULT_TIMEOUT, TransportSettings, mapped, stale, unsupported
+from ._proxy import Proxy
+from ._transport import (
+    DEFAULT_TIMEOUT,
+    TransportSettings,
+    forwarded,
+    mapped,
+    pool_key,
+    proxy_refused,
+    request_head,
+    stale,
+    unsupported,
+)
 
 __all__ = ["AsyncBaseTransport", "AsyncHTTPTransport"]
 
@@ -56,7 +69,10 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
             raise unsupported(request)
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else _monotonic() + timeout.total
-        head = encode_head(request.method, url.target, request.headers)
+        if request.proxy is None:
+            head = encode_head(request.method, url.target, request.headers)
+        else:
+            head = request_head(request)
         started = time.perf_counter()
         conn = await self._exchange(request, head, timeout, deadline)
         parser: ResponseParser = conn.parser  # type: ignore[assignment]
@@ -92,7 +108,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         connection."""
         body = request.body
         limits = self._limits
-        key = request.url.origin
+        key = request.url.origin if request.proxy is None else pool_key(request)
         pool = self._pool
         for attempt in (0, 1):
             try:
@@ -121,11 +137,14 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                     continue
                 raise mapped(exc, phase, request, deadline) from None
             conn.served += 1
+            if parser.status == 407 and len(key) > 3 and forwarded(request):
+                self._release(conn, False)
+                raise proxy_refused(request)
             return conn
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acquire(
-        self, key: tuple[str, str, int], request: Request, timeout: Timeout,
+        self, key: tuple[typing.Any, ...], request: Request, timeout: Timeout,
         deadline: float | None, reserved: bool,
     ) -> AsyncConnection:
         """A connection when none was idle: wait in line unless a slot was ``reserved``,
@@ -142,13 +161,18 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 raise
         if conn is not None:
             return conn
+        proxy = request.proxy
         try:
+            limit = remaining(timeout.connect, deadline)
+            if isinstance(proxy, Proxy):
+                return await open_async_via_proxy(proxy, key, self._ssl_context, limit)
             context = self._ssl_context() if key[0] == "https" else None
-            return await open_async_connection(
-                key[1], key[2], context, remaining(timeout.connect, deadline), key
-            )
+            return await open_async_connection(key[1], key[2], context, limit, key)
         except BaseException as exc:
             pool.cancel_reservation(key)
+            if isinstance(exc, ProxyError):
+                exc._request = request
+                raise
             raise mapped(exc, "connect", request, deadline) from None
 
     async def aclose(self) -> None:

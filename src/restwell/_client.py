@@ -22,6 +22,7 @@ from ._decoders import ACCEPT_ENCODING
 from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
 from ._headers import Headers, HeaderTypes, check_method
 from ._models import Request, Response, set_length
+from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._tls import CertTypes, VerifyTypes
 from ._transport import BaseTransport, HTTPTransport
@@ -36,6 +37,7 @@ CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 _URL_CACHE_SIZE = 512
 _SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
 _CALLER = "restwell.caller_cookies"
+_ROUTES = "restwell.proxy_routes"
 
 
 class BaseClient:
@@ -60,8 +62,16 @@ class BaseClient:
         trust_env: bool = True,
         follow_redirects: bool = True,
         max_redirects: int = 20,
+        proxy: ProxyTypes | UnsetType = UNSET,
+        proxy_auth: tuple[str, str] | None = None,
     ) -> None:
         self.base_url = _base_url(base_url)
+        # An explicit proxy= (None included: "go direct") wins over the environment.
+        self._proxy_auth = proxy_auth
+        if isinstance(proxy, UnsetType):
+            self._routes = routes_from_env(proxy_auth=proxy_auth) if trust_env else None
+        else:
+            self._routes = routes_for(proxy, proxy_auth)
         self.headers = Headers({"User-Agent": USER_AGENT, "Accept": "*/*",
                                 "Accept-Encoding": ACCEPT_ENCODING})
         if headers:
@@ -124,6 +134,7 @@ class BaseClient:
         files: RequestFiles | None = None,
         cookies: CookieTypes = None,
         timeout: TimeoutTypes | UnsetType = UNSET,
+        proxy: ProxyTypes | UnsetType = UNSET,
     ) -> Request:
         target = self._url(url)
         if params or self.params:
@@ -152,7 +163,17 @@ class BaseClient:
         set_length(request)
         request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
         request.extensions = {} if caller_cookies is None else {_CALLER: caller_cookies}
+        request.proxy = UNSET
+        if not isinstance(proxy, UnsetType):  # this call's proxy= beats the client's
+            routes = request.extensions[_ROUTES] = routes_for(proxy, self._proxy_auth)
+            request.proxy = None if routes is None else routes.select(target)
         return request
+
+    def _route(self, request: Request, first: Request) -> None:
+        """The proxy for a request (or a redirect hop of ``first``): the call's proxy= if
+        it gave one, else the client's routes."""
+        routes: Routes | None = first.extensions.get(_ROUTES, self._routes)
+        request.proxy = None if routes is None else routes.select(request.url)
 
     def _keep_cookies(self, request: Request, response: Response) -> None:
         """Store what a response's Set-Cookie fields set (each hop of a chain too)."""
@@ -248,10 +269,11 @@ class Client(BaseClient):
         timeout: TimeoutTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET,
         max_redirects: int | UnsetType = UNSET,
+        proxy: ProxyTypes | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
-            json=json, files=files, cookies=cookies, timeout=timeout,
+            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
         )
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
@@ -289,6 +311,7 @@ class Client(BaseClient):
             response.close()  # a streamed 3xx body is not wanted: its connection drops
             history.append(response)
             request = hop
+            self._route(request, first)
             strayed = strayed or crosses_boundary(first.url, request.url)
             self._cookies_for_hop(request, first, strayed)
             flow_auth = None if strayed else self._auth_for(request, auth)
@@ -300,6 +323,8 @@ class Client(BaseClient):
         return response
 
     def _send_one(self, request: Request, stream: bool) -> Response:
+        if request.proxy is UNSET:
+            self._route(request, request)
         for hook in self.event_hooks["request"]:
             hook(request)
         response = self._transport.handle_request(request, stream)

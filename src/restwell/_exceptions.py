@@ -129,7 +129,13 @@ class IncompleteBodyError(RemoteProtocolError):
 
 
 class ProxyError(TransportError):
-    pass
+    """The proxy failed or refused; ``status_code`` is its HTTP status when it answered."""
+
+    def __init__(
+        self, message: str, *, request: Request | None = None, status_code: int | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.status_code = status_code
 
 
 class UnsupportedProtocol(TransportError):

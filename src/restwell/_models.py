@@ -12,7 +12,7 @@ import codecs
 import typing
 
 from ._bodies import BodyDecoder, LineSplitter, Rechunker
-from ._config import Timeout
+from ._config import UNSET, Timeout, UnsetType
 from ._content import BodyStream, RequestContent, RequestData, RequestFiles, encode_body
 from ._decoders import decode_all
 from ._exceptions import (
@@ -27,6 +27,8 @@ from ._urls import URL, QueryParams
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import datetime
+
+    from ._proxy import Proxy
 
 __all__ = ["Request", "Response", "ByteStream", "AsyncByteStream"]
 
@@ -50,7 +52,7 @@ class AsyncByteStream(typing.Protocol):
 class Request:
     """One HTTP request: method, URL, headers and body."""
 
-    __slots__ = ("body", "extensions", "headers", "method", "timeout", "url")
+    __slots__ = ("body", "extensions", "headers", "method", "proxy", "timeout", "url")
 
     def __init__(
         self,
@@ -74,6 +76,8 @@ class Request:
         set_length(self)
         self.timeout = timeout
         self.extensions: dict[str, typing.Any] = {}
+        # The proxy the client chose for this request (None: direct); UNSET until it chose.
+        self.proxy: Proxy | UnsetType | None = UNSET
 
     @property
     def content(self) -> bytes:

@@ -20,6 +20,7 @@ functions, so both follow redirects identically.
 
 from __future__ import annotations
 
+from ._config import UNSET
 from ._content import BodyStream
 from ._exceptions import RemoteProtocolError, StreamConsumed, UnsupportedProtocol
 from ._headers import Headers
@@ -98,6 +99,6 @@ def next_request(request: Request, response: Response) -> Request:
         )
     new = Request.__new__(Request)
     new.method, new.url, new.headers, new.body = method, url, headers, body
-    new.timeout, new.extensions = request.timeout, {}
+    new.timeout, new.extensions, new.proxy = request.timeout, {}, UNSET
     set_length(new)
     return new

@@ -16,19 +16,21 @@ import typing
 
 from ._config import Limits, Timeout
 from ._content import BodyStream
-from ._exceptions import RequestError, StreamClosed, UnsupportedProtocol
+from ._exceptions import ProxyError, RequestError, StreamClosed, UnsupportedProtocol
 from ._http11 import ResponseParser, encode_head
 from ._models import Request, Response
 from ._net import Connection, map_error, open_connection, remaining
 from ._pool import ConnectionPool
+from ._proxy import Proxy, forward_head
 from ._tls import CertTypes, VerifyTypes, ssl_context
+from ._tunnel import open_via_proxy
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
 __all__ = [
     "BaseTransport", "HTTPTransport", "TransportSettings", "DEFAULT_TIMEOUT", "mapped", "stale",
-    "unsupported",
+    "unsupported", "request_head", "pool_key", "proxy_refused", "forwarded",
 ]
 
 DEFAULT_TIMEOUT = Timeout()
@@ -104,7 +106,11 @@ class HTTPTransport(TransportSettings, BaseTransport):
             )
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
-        head = encode_head(request.method, url.target, request.headers)
+        proxy = request.proxy
+        if proxy is None:
+            head = encode_head(request.method, url.target, request.headers)
+        else:
+            head = request_head(request)
         started = time.perf_counter()
         conn, parser = self._exchange(request, head, timeout, deadline)
         response = Response._from_wire(parser, request)
@@ -132,7 +138,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
         """Send the request and read the response head, retrying once on a stale connection."""
         body = request.body
         limits = self._limits
-        key = request.url.origin
+        key = request.url.origin if request.proxy is None else pool_key(request)
         for attempt in (0, 1):
             try:
                 conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
@@ -156,24 +162,73 @@ class HTTPTransport(TransportSettings, BaseTransport):
                     continue
                 raise mapped(exc, phase, request, deadline) from None
             conn.served += 1
+            if parser.status == 407 and len(key) > 3 and forwarded(request):
+                self._pool.release(conn, False)
+                raise proxy_refused(request)
             return conn, parser
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _open(
-        self, key: tuple[str, str, int], request: Request, timeout: Timeout,
+        self, key: tuple[typing.Any, ...], request: Request, timeout: Timeout,
         deadline: float | None,
     ) -> Connection:
         """A new connection for a slot the pool reserved; the slot is given back on failure."""
+        proxy = request.proxy
         try:
-            context = self._ssl_context() if key[0] == "https" else None
-            sock = open_connection(key[1], key[2], context, remaining(timeout.connect, deadline))
+            limit = remaining(timeout.connect, deadline)
+            if isinstance(proxy, Proxy):
+                sock = open_via_proxy(proxy, key, self._ssl_context, limit)
+            else:
+                context = self._ssl_context() if key[0] == "https" else None
+                sock = open_connection(key[1], key[2], context, limit)
         except BaseException as exc:
             self._pool.cancel_reservation(key)
+            if isinstance(exc, ProxyError):
+                exc._request = request
+                raise
             raise mapped(exc, "connect", request, deadline) from None
         return Connection(sock, key)
 
     def close(self) -> None:
         self._pool.close()
+
+
+def forwarded(request: Request) -> bool:
+    """Is the request forwarded by an http(s) proxy (rather than tunnelled or direct)?"""
+    proxy = request.proxy
+    return isinstance(proxy, Proxy) and request.url.scheme == "http" and not proxy.is_socks
+
+
+def request_head(request: Request) -> bytes:
+    """The head of a request that goes through a proxy: in absolute form to a forward
+    proxy, with the proxy's fields; as usual inside a tunnel or through SOCKS."""
+    headers = request.headers
+    if forwarded(request):
+        return forward_head(request.method, request.url, headers,
+                            request.proxy)  # type: ignore[arg-type]
+    if "proxy-authorization" in headers:  # meant for a proxy: never into the tunnel
+        headers = headers.copy()
+        headers.pop_all("proxy-authorization")
+    return encode_head(request.method, request.url.target, headers)
+
+
+def pool_key(request: Request) -> tuple[typing.Any, ...]:
+    """Connections through a proxy are pooled apart from direct ones, and by proxy."""
+    proxy = request.proxy
+    if isinstance(proxy, Proxy):
+        return (*request.url.origin, proxy.key)
+    return request.url.origin
+
+
+def proxy_refused(request: Request) -> ProxyError:
+    proxy = request.proxy
+    where = proxy.redacted() if isinstance(proxy, Proxy) else "proxy"
+    return ProxyError(
+        f"the proxy {where} answered 407 Proxy Authentication Required to "
+        f"{request.method} {request.url.redacted()}: put the credentials in the proxy URL "
+        "(http://user:password@proxy:port) or pass proxy_auth=(user, password)",
+        request=request, status_code=407,
+    )
 
 
 def unsupported(request: Request) -> UnsupportedProtocol:

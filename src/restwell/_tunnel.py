@@ -1,0 +1,205 @@
+"""Sync connections through a proxy: CONNECT tunnels, TLS inside TLS, and SOCKS5.
+
+``open_via_proxy`` returns a socket that speaks to the origin as if connected directly (for
+an https target, TLS to the origin is already negotiated), or, for an http target through an
+http(s) proxy, the socket to the proxy itself: such requests are forwarded in absolute form.
+
+TLS to an https proxy and then TLS to the origin inside it cannot use ``SSLSocket`` twice
+(it wraps only plain sockets), so the inner session is an ``SSLObject`` over memory BIOs
+whose records travel through the outer socket: ``TunnelSocket``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import typing
+
+from ._exceptions import CertificateVerifyError, ProxyError, RequestError, TLSError
+from ._http11 import ResponseParser
+from ._net import open_connection
+from ._proxy import Proxy, check_tunnel, connect_head
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+__all__ = ["open_via_proxy", "TunnelSocket", "socks_errors", "proxy_unreachable"]
+
+RECV = 64 * 1024
+
+
+def open_via_proxy(
+    proxy: Proxy, key: tuple[typing.Any, ...],
+    context: typing.Callable[[], ssl.SSLContext], timeout: float | None,
+) -> socket.socket:
+    scheme, host, port = key[:3]
+    if proxy.is_socks:
+        sock = _socks_connect(proxy, host, port, timeout)
+    else:
+        outer_tls = context() if proxy.scheme == "https" else None
+        try:
+            sock = open_connection(proxy.host, proxy.port, outer_tls, timeout)
+        except OSError as exc:
+            raise proxy_unreachable(proxy, exc) from exc
+        if scheme != "https":
+            return sock  # a forward proxy: requests go to it in absolute form
+        try:
+            _connect_tunnel(sock, proxy, host, port, timeout)
+        except BaseException:
+            sock.close()
+            raise
+    if scheme != "https":
+        return sock
+    try:
+        sock.settimeout(timeout)
+        if type(sock) is socket.socket:
+            return context().wrap_socket(sock, server_hostname=host)
+        return TunnelSocket(sock, context(), host)  # type: ignore[arg-type,return-value]
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _connect_tunnel(
+    sock: socket.socket, proxy: Proxy, host: str, port: int, timeout: float | None
+) -> None:
+    sock.settimeout(timeout)
+    sock.sendall(connect_head(host, port, proxy))
+    parser = ResponseParser(True)  # a 2xx to CONNECT has no body; any other ends the socket
+    error = None
+    try:
+        while not parser.headers_done:
+            data = sock.recv(RECV)
+            if not data:
+                break
+            parser.feed(data)
+    except RequestError as exc:
+        error = exc
+    check_tunnel(parser, proxy, host, port, error)
+
+
+def _socks_connect(proxy: Proxy, host: str, port: int, timeout: float | None) -> socket.socket:
+    with socks_errors(proxy, host, port) as socks:
+        import python_socks.sync
+
+        sock = python_socks.sync.Proxy(
+            socks.ProxyType.SOCKS5, proxy.host, proxy.port, proxy.username or None,
+            proxy.password or None, rdns=proxy.scheme == "socks5h",
+        ).connect(host, port, timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def proxy_unreachable(proxy: Proxy, exc: OSError) -> OSError | TLSError:
+    """A failure to reach the proxy itself, named as such (a timeout passes as it is)."""
+    if isinstance(exc, TimeoutError):
+        return exc
+    where = f"the proxy {proxy.redacted()}"
+    if type(exc).__module__ == "ssl":
+        verify_message = getattr(exc, "verify_message", None)
+        if verify_message:
+            return CertificateVerifyError(
+                f"the TLS certificate of {where} did not verify: {verify_message}; pass "
+                "verify='/path/to/ca.pem' if the proxy's CA is private"
+            )
+        return TLSError(f"TLS error with {where}: {getattr(exc, 'reason', None) or exc}")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OSError(exc.errno, f"cannot connect to {where}: {reason}")
+
+
+@contextlib.contextmanager
+def socks_errors(proxy: Proxy, host: str, port: int) -> typing.Iterator[typing.Any]:
+    """python-socks, imported, with its errors turned into what the transports map."""
+    try:
+        import python_socks
+    except ImportError:
+        raise ProxyError(
+            "a socks5:// proxy needs python-socks: pip install 'restwell[socks]'"
+        ) from None
+    try:
+        yield python_socks
+    except python_socks.ProxyTimeoutError:
+        raise TimeoutError("connecting through the SOCKS proxy timed out") from None
+    except python_socks.ProxyConnectionError as exc:
+        raise OSError(f"cannot reach the SOCKS proxy {proxy.redacted()}: {exc}") from None
+    except python_socks.ProxyError as exc:
+        raise ProxyError(
+            f"the SOCKS proxy {proxy.redacted()} refused {host}:{port}: {exc}; check the "
+            "proxy's credentials and rules", status_code=getattr(exc, "error_code", None),
+        ) from None
+
+
+class TunnelSocket:
+    """A TLS session to the origin carried inside the TLS session to an https proxy.
+
+    Offers what ``Connection`` uses of a socket; timeouts are the outer socket's, so each
+    wait for the proxy is bounded as for any TLS socket.
+    """
+
+    def __init__(self, outer: ssl.SSLSocket, context: ssl.SSLContext, host: str) -> None:
+        import ssl
+
+        self._outer = outer
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
+        self._run(self._tls.do_handshake)
+
+    def _run(self, operation: typing.Callable[..., typing.Any], *args: typing.Any) -> typing.Any:
+        import ssl
+
+        while True:
+            try:
+                result = operation(*args)
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self._outer.recv(RECV)
+                if data:
+                    self._incoming.write(data)
+                else:
+                    self._incoming.write_eof()
+                continue
+            self._flush()
+            return result
+
+    def _flush(self) -> None:
+        data = self._outgoing.read()
+        if data:
+            self._outer.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        import ssl
+
+        try:
+            return typing.cast(bytes, self._run(self._tls.read, size))
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return b""
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        sent = 0
+        while sent < len(view):
+            sent += self._run(self._tls.write, view[sent:])
+
+    def sendfile(self, file: typing.BinaryIO, offset: int, count: int) -> int:
+        file.seek(offset)
+        sent = 0
+        while sent < count:
+            chunk = file.read(min(RECV, count - sent))
+            if not chunk:
+                break
+            self.sendall(chunk)
+            sent += len(chunk)
+        return sent
+
+    def fileno(self) -> int:
+        return self._outer.fileno()
+
+    def settimeout(self, value: float | None) -> None:
+        self._outer.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._outer.gettimeout()
+
+    def close(self) -> None:
+        self._outer.close()
