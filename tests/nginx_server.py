@@ -69,6 +69,9 @@ LOCATIONS = """
             client_body_buffer_size 1m; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}
         location = /sink {{ return 200 'ok'; }}
+        location = /upload-1k {{
+            client_max_body_size 1k; proxy_pass http://127.0.0.1:{http_port}/sink;
+        }}
         location = /echo-status {{ return 418 '{{"message": "teapot"}}'; }}
         location = /sensitive {{
             return 200 'proxy-authorization=[$http_proxy_authorization] cookie=[$http_cookie]';

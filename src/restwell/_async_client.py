@@ -53,10 +53,13 @@ class AsyncClient(BaseClient):
         follow_redirects: bool | UnsetType = UNSET,
         max_redirects: int | UnsetType = UNSET,
         proxy: ProxyTypes | UnsetType = UNSET,
+        expect_continue: bool | float = False,
+        upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
+            expect_continue=expect_continue, upload_progress=upload_progress,
         )
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)

@@ -38,7 +38,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["AsyncConnection", "open_async_connection", "HEAD", "COMPLETE", "BODY"]
 
-HEAD, COMPLETE, BODY = 1, 2, 3  # what a waiting task waits for
+HEAD, COMPLETE, BODY, CONTINUE = 1, 2, 3, 4  # what a waiting task waits for
 HIGH_WATER = 1024 * 1024
 SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the buffer
 _monotonic = time.monotonic
@@ -265,6 +265,23 @@ class AsyncConnection(asyncio.Protocol):
                 self._waiter = None
         self.check(mode)
 
+    async def await_continue(self, wait: float, deadline: float | None) -> bool:
+        """After a head with ``Expect: 100-continue``: wait up to ``wait`` seconds for the
+        server's 100 or its final answer. True: send the body (100, or silence, RFC 9110
+        §10.1.1); False: a final response came first and the body is not sent."""
+        parser = self.parser
+        assert parser is not None
+        try:
+            await self.wait(CONTINUE, wait, deadline)
+        except TimeoutError:
+            if deadline is not None and _monotonic() >= deadline:
+                raise
+            return True
+        if parser.headers_done:
+            parser.body_not_sent()
+            return False
+        return True
+
     def take_body(self) -> bytes:
         """The body buffered so far; reading resumes if it was paused for the consumer."""
         assert self.parser is not None
@@ -387,6 +404,10 @@ class AsyncConnection(asyncio.Protocol):
 
 def _ready(parser: ResponseParser, mode: int) -> bool:
     """Has the parser got what a task waiting in ``mode`` waits for?"""
-    return parser.complete or (
-        parser.headers_done if mode == HEAD else mode == BODY and bool(parser.body)
-    )
+    if parser.complete:
+        return True
+    if mode == HEAD:
+        return parser.headers_done
+    if mode == BODY:
+        return bool(parser.body)
+    return mode == CONTINUE and (parser.headers_done or parser.interim > 0)

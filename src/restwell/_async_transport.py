@@ -21,7 +21,7 @@ from ._async_tunnel import open_async_via_proxy
 from ._config import Timeout
 from ._exceptions import ProxyError, RequestError, StreamClosed
 from ._http11 import ResponseParser, encode_head
-from ._models import Request, Response
+from ._models import EXPECT_CONTINUE, Request, Response
 from ._net import remaining
 from ._proxy import Proxy
 from ._transport import (
@@ -123,7 +123,12 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
             conn.start(parser)
             phase = "write"
             try:
-                if not conn.send_now(head, body):
+                wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None
+                if wait is not None:
+                    await conn.send(head, None, timeout.write, deadline)
+                    if await conn.await_continue(wait, deadline):
+                        await conn.send(b"", body, timeout.write, deadline)
+                elif not conn.send_now(head, body):
                     await conn.send(head, body, timeout.write, deadline)
                 phase = "read"
                 waiter = conn.wait_for(HEAD, timeout.read, deadline)  # conn.wait(), inlined

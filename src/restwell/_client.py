@@ -16,12 +16,12 @@ from collections.abc import Mapping
 
 from ._auth import Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
-from ._content import RequestContent, RequestData, RequestFiles, encode_body
+from ._content import RequestContent, RequestData, RequestFiles, encode_body, with_progress
 from ._cookies import Cookies
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
 from ._headers import Headers, HeaderTypes, check_method
-from ._models import Request, Response, set_length
+from ._models import EXPECT_CONTINUE, Request, Response, set_length
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._tls import CertTypes, VerifyTypes
@@ -135,6 +135,8 @@ class BaseClient:
         cookies: CookieTypes = None,
         timeout: TimeoutTypes | UnsetType = UNSET,
         proxy: ProxyTypes | UnsetType = UNSET,
+        expect_continue: bool | float = False,
+        upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
     ) -> Request:
         target = self._url(url)
         if params or self.params:
@@ -163,6 +165,8 @@ class BaseClient:
         set_length(request)
         request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
         request.extensions = {} if caller_cookies is None else {_CALLER: caller_cookies}
+        if request.body and (expect_continue or upload_progress is not None):
+            _upload_options(request, expect_continue, upload_progress)
         request.proxy = UNSET
         if not isinstance(proxy, UnsetType):  # this call's proxy= beats the client's
             routes = request.extensions[_ROUTES] = routes_for(proxy, self._proxy_auth)
@@ -270,10 +274,13 @@ class Client(BaseClient):
         follow_redirects: bool | UnsetType = UNSET,
         max_redirects: int | UnsetType = UNSET,
         proxy: ProxyTypes | UnsetType = UNSET,
+        expect_continue: bool | float = False,
+        upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
+            expect_continue=expect_continue, upload_progress=upload_progress,
         )
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
@@ -390,6 +397,19 @@ class Client(BaseClient):
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _upload_options(
+    request: Request, expect_continue: bool | float,
+    upload_progress: typing.Callable[[int, int | None], typing.Any] | None,
+) -> None:
+    if expect_continue:
+        # curl waits 1 s for the 100 before sending anyway; so do we unless told otherwise.
+        wait = 1.0 if expect_continue is True else float(expect_continue)
+        request.headers.add("Expect", "100-continue")
+        request.extensions[EXPECT_CONTINUE] = wait
+    if upload_progress is not None:
+        request.body = with_progress(request.body, upload_progress)  # type: ignore[arg-type]
 
 
 def _base_url(base_url: URL | str | None) -> URL | None:

@@ -16,7 +16,8 @@ from ._exceptions import StreamConsumed
 from ._multipart import MultipartBody, RequestFiles
 from ._urls import encode_form
 
-__all__ = ["BodyStream", "encode_body", "RequestContent", "RequestData", "RequestFiles"]
+__all__ = ["BodyStream", "encode_body", "with_progress", "RequestContent", "RequestData",
+           "RequestFiles"]
 
 RequestContent = typing.Union[
     bytes, str, typing.IO[bytes], typing.Iterable[bytes], typing.AsyncIterable[bytes]
@@ -27,11 +28,13 @@ RequestData = typing.Union[typing.Mapping[str, typing.Any], bytes, str]
 class BodyStream:
     """A request body that is read as it is sent."""
 
-    __slots__ = ("_start", "_used", "length", "source")
+    __slots__ = ("_start", "_used", "length", "progress", "source")
 
     def __init__(self, source: typing.Any, length: int | None) -> None:
         self.source = source
         self.length = length
+        # progress(sent, total): called after each chunk is handed to the connection.
+        self.progress: typing.Callable[[int, int | None], typing.Any] | None = None
         self._used = False
         self._start: int | None = None
         if hasattr(source, "seek") and hasattr(source, "tell"):
@@ -65,6 +68,22 @@ class BodyStream:
         self.source.seek(self._start)
 
     def iter_chunks(self, size: int = 256 * 1024) -> typing.Iterator[bytes]:
+        chunks = self._chunks(size)
+        progress = self.progress
+        if progress is None:
+            return chunks
+        return self._reporting(chunks, progress)
+
+    def _reporting(
+        self, chunks: typing.Iterator[bytes], progress: typing.Callable[[int, int | None], object]
+    ) -> typing.Iterator[bytes]:
+        sent = 0
+        for chunk in chunks:
+            yield chunk
+            sent += len(chunk)
+            progress(sent, self.length)
+
+    def _chunks(self, size: int) -> typing.Iterator[bytes]:
         if self.is_file:
             read = self.source.read
             while True:
@@ -87,10 +106,24 @@ class BodyStream:
             for chunk in self.iter_chunks(size):
                 yield chunk
             return
+        progress = self.progress
+        sent = 0
         async for chunk in self.source:
             data = _check_chunk(chunk)
             if data:  # an empty chunk would end a chunked body early
                 yield data
+                sent += len(data)
+                if progress is not None:
+                    progress(sent, self.length)
+
+
+def with_progress(
+    body: bytes | BodyStream, progress: typing.Callable[[int, int | None], typing.Any]
+) -> BodyStream:
+    """The body as a stream that reports each chunk sent (bytes go out in slices then)."""
+    stream = BodyStream(io.BytesIO(body), len(body)) if isinstance(body, bytes) else body
+    stream.progress = progress
+    return stream
 
 
 def _check_chunk(chunk: typing.Any) -> bytes:

@@ -62,6 +62,7 @@ class ResponseParser:
     _head_bytes = 0
     _error: Exception | None = None
     _in_interim = False
+    _body_unsent = False
     _fields: list[tuple[bytes, bytes]] | None = None
 
     def __init__(self, head_request: bool, max_head: int = 65536, max_count: int = 100) -> None:
@@ -226,7 +227,16 @@ class ResponseParser:
                 )
             )
 
+    def body_not_sent(self) -> None:
+        """The server answered before the request body went out (Expect: 100-continue):
+        it may still read the bytes that follow as that body, so the connection is not
+        reused."""
+        self._body_unsent = True
+        self.keep_alive = False
+
     def _connection_reusable(self) -> bool:
+        if self._body_unsent:
+            return False
         tokens: set[bytes] = set()
         for name, value in self.raw_headers:
             if len(name) == 10 and name.lower() == b"connection":
@@ -248,6 +258,6 @@ class ResponseParser:
             return
         if self.complete:
             return
-        self.keep_alive = self._parser.should_keep_alive()
+        self.keep_alive = self._parser.should_keep_alive() and not self._body_unsent
         self.complete = True
         self._parser = None

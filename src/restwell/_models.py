@@ -30,7 +30,10 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
     from ._proxy import Proxy
 
-__all__ = ["Request", "Response", "ByteStream", "AsyncByteStream"]
+__all__ = ["Request", "Response", "ByteStream", "AsyncByteStream", "EXPECT_CONTINUE"]
+
+# request.extensions key: seconds to wait for 100 Continue before sending the body anyway.
+EXPECT_CONTINUE = "restwell.expect_continue"
 
 
 class ByteStream(typing.Protocol):

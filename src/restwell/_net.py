@@ -228,7 +228,8 @@ class Connection:
             self._send_stream(body)
 
     def _send_stream(self, body: BodyStream) -> None:
-        if body.length is not None and body.is_file and self._send_file(body.source, body.length):
+        if (body.length is not None and body.is_file and body.progress is None
+                and self._send_file(body.source, body.length)):
             return
         sendall = self.sendall
         chunked = body.length is None
@@ -287,6 +288,33 @@ class Connection:
                 parser.feed_eof()
                 return
             parser.feed(data)
+
+    def await_continue(
+        self, parser: ResponseParser, wait: float, deadline: float | None
+    ) -> bool:
+        """After a head with ``Expect: 100-continue``: wait up to ``wait`` seconds for the
+        server's 100 or its final answer. True: send the body (100, or silence, RFC 9110
+        §10.1.1); False: a final response came first and the body is not sent."""
+        end = time.monotonic() + wait
+        try:
+            while not parser.interim and not parser.headers_done:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no 100 Continue in time")
+                self._set_timeout(remaining(left, deadline))
+                data = self.recv(RECV)
+                if not data:
+                    parser.feed_eof()
+                    return False
+                parser.feed(data)
+        except (TimeoutError, BlockingIOError):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+            return True
+        if parser.headers_done:
+            parser.body_not_sent()
+            return False
+        return True
 
     def read(self, size: int, timeout: float | None, deadline: float | None) -> bytes:
         """One recv of at most ``size`` bytes under the read timeout (b"" at EOF)."""

@@ -18,7 +18,7 @@ from ._config import Limits, Timeout
 from ._content import BodyStream
 from ._exceptions import ProxyError, RequestError, StreamClosed, UnsupportedProtocol
 from ._http11 import ResponseParser, encode_head
-from ._models import Request, Response
+from ._models import EXPECT_CONTINUE, Request, Response
 from ._net import Connection, map_error, open_connection, remaining
 from ._pool import ConnectionPool
 from ._proxy import Proxy, forward_head
@@ -153,7 +153,13 @@ class HTTPTransport(TransportSettings, BaseTransport):
                                     limits.max_header_count)
             phase = "write"
             try:
-                conn.send(head, body, timeout.write, deadline)
+                wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None
+                if wait is None:
+                    conn.send(head, body, timeout.write, deadline)
+                else:
+                    conn.send(head, None, timeout.write, deadline)
+                    if conn.await_continue(parser, wait, deadline):
+                        conn.send(b"", body, timeout.write, deadline)
                 phase = "read"
                 conn.receive(parser, False, timeout.read, deadline)
             except BaseException as exc:
