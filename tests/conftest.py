@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import both
+from httpbin_server import Httpbin
 from nginx_server import Nginx
 from proxy_servers import Microsocks, Squid, Tinyproxy
 from servers import AppServer, Handler, ScriptedServer
@@ -80,6 +81,13 @@ def microsocks() -> typing.Iterator[Microsocks]:
 @pytest.fixture(scope="session")
 def microsocks_auth() -> typing.Iterator[Microsocks]:
     server = Microsocks(auth=True)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def httpbin() -> typing.Iterator[Httpbin]:
+    server = Httpbin()
     yield server
     server.close()
 

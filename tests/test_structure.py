@@ -13,8 +13,8 @@ SRC = pathlib.Path(restwell.__file__).parent
 
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
-    "ClientClosed", "Cookies",
+    "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
+    "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2", "Proxy",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
@@ -33,7 +33,7 @@ LAYERS = {
     "_http11": 1,
     "_tls": 2, "_net": 2, "_tunnel": 2, "_async_tunnel": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
-    "_auth": 3, "_redirects": 3, "_cookies": 3,
+    "_auth": 3, "_digest": 3, "_oauth2": 3, "_redirects": 3, "_cookies": 3,
     "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,
 }
 
@@ -83,7 +83,9 @@ TWIN_METHODS = ["request", "send", "_follow", "_send_one", "_send_with_auth", "s
 ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(hook, ", "hook("),
                  (".aclose()", ".close()"), (".aread()", ".read()"),
                  ("handle_async_request", "handle_request"),
-                 ("asynccontextmanager", "contextmanager"), ("AsyncIterator", "Iterator")]
+                 ("asynccontextmanager", "contextmanager"), ("AsyncIterator", "Iterator"),
+                 ("async_auth_flow", "sync_auth_flow"), ("anext(flow)", "next(flow)"),
+                 ("flow.asend(", "flow.send("), ("StopAsyncIteration", "StopIteration")]
 
 
 def _normalised(source: str) -> str:

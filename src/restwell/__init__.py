@@ -7,7 +7,9 @@ from ._auth import Auth, BasicAuth, BearerAuth
 from ._client import Client
 from ._config import UNSET, Limits, Timeout
 from ._cookies import Cookies
+from ._digest import DigestAuth
 from ._exceptions import (
+    AuthError,
     CertificateVerifyError,
     ClientClosed,
     ConnectError,
@@ -41,17 +43,19 @@ from ._exceptions import (
 )
 from ._headers import Headers
 from ._models import Request, Response
+from ._oauth2 import OAuth2
+from ._proxy import Proxy
 from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL
 from ._version import __version__
 
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client",
-    "ClientClosed", "Cookies",
+    "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
+    "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
-    "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
+    "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "Proxy", "ProxyError",
     "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
     "ResponseNotRead", "RestwellError", "StreamClosed", "StreamConsumed", "StreamError",
     "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",

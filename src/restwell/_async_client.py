@@ -13,7 +13,7 @@ import inspect
 import typing
 
 from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
-from ._auth import Auth, AuthTypes
+from ._auth import AUTH_READS_BODY, Auth, AuthTypes
 from ._client import _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
@@ -118,17 +118,22 @@ class AsyncClient(BaseClient):
         return response
 
     async def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
-        flow = auth.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = await self._send_one(request, stream)
-            try:
-                next_request = flow.send(response)
-            except StopIteration:
-                return response
-            await response.aread()
-            await response.aclose()
-            request = next_request
+        flow = auth.async_auth_flow(request)
+        try:
+            request = await anext(flow)
+            while True:
+                own = AUTH_READS_BODY in request.extensions  # the flow's own request: read it
+                response = await self._send_one(request, stream and not own)
+                try:
+                    next_request = await flow.asend(response)
+                except StopAsyncIteration:
+                    return response
+                await response.aread()
+                await response.aclose()
+                self._cookies_for_retry(next_request, response)
+                request = next_request
+        finally:
+            await flow.aclose()  # a flow left mid-way (an error) releases what it holds
 
     @contextlib.asynccontextmanager
     async def stream(

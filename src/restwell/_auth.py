@@ -10,21 +10,48 @@ answer 401 *without* ``WWW-Authenticate`` (the story in shared/seeds).
 from __future__ import annotations
 
 import base64
+import inspect
 import typing
 
 from ._models import Request, Response
 
 __all__ = ["Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth",
-           "netrc_credentials"]
+           "netrc_credentials", "AuthFlow", "AsyncAuthFlow", "AUTH_READS_BODY"]
 
 AuthFlow = typing.Generator[Request, Response, None]
+AsyncAuthFlow = typing.AsyncGenerator[Request, Response]
+
+
+# request.extensions key: a request an auth flow sends for itself (a token request) whose
+# response the flow reads, so it is never handed over as a stream.
+AUTH_READS_BODY = "restwell.auth_reads_body"
 
 
 class Auth:
-    """Base class of authentication schemes: override ``auth_flow``."""
+    """Base class of authentication schemes.
+
+    Override ``auth_flow``, a generator that yields requests and receives their responses
+    (``response = yield request``); the last response is the caller's. Both clients run the
+    same ``auth_flow``. A scheme that must wait on something (a lock shared by concurrent
+    requests, an async token source) overrides ``sync_auth_flow`` and ``async_auth_flow``
+    instead, which by default run ``auth_flow``.
+    """
 
     def auth_flow(self, request: Request) -> AuthFlow:
         yield request
+
+    def sync_auth_flow(self, request: Request) -> AuthFlow:
+        return self.auth_flow(request)
+
+    async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        flow = self.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = yield request
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                return
 
 
 class BasicAuth(Auth):
@@ -49,15 +76,32 @@ class BasicAuth(Auth):
 
 class BearerAuth(Auth):
     """``Authorization: Bearer <token>``; a callable token is called for every request, so a
-    token that is refreshed elsewhere is always the current one."""
+    token that is refreshed elsewhere is always the current one. With ``AsyncClient`` the
+    callable may be a coroutine function."""
 
     __slots__ = ("_token",)
 
-    def __init__(self, token: str | typing.Callable[[], str]) -> None:
+    def __init__(
+        self, token: str | typing.Callable[[], str] | typing.Callable[[], typing.Awaitable[str]]
+    ) -> None:
         self._token = token
 
     def auth_flow(self, request: Request) -> AuthFlow:
         token = self._token() if callable(self._token) else self._token
+        if not isinstance(token, str):
+            if inspect.isawaitable(token):
+                token.close()  # type: ignore[attr-defined]
+                raise TypeError("BearerAuth's token function is async: use it with AsyncClient")
+            raise TypeError(f"BearerAuth's token must be a str, not {type(token).__name__}")
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        token = self._token() if callable(self._token) else self._token
+        if inspect.isawaitable(token):
+            token = await token
+        if not isinstance(token, str):
+            raise TypeError(f"BearerAuth's token must be a str, not {type(token).__name__}")
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
 

@@ -14,7 +14,7 @@ import contextlib
 import typing
 from collections.abc import Mapping
 
-from ._auth import Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
+from ._auth import AUTH_READS_BODY, Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
 from ._content import RequestContent, RequestData, RequestFiles, encode_body, with_progress
 from ._cookies import Cookies
@@ -192,6 +192,8 @@ class BaseClient:
         if not self.cookies and _CALLER not in first.extensions:
             return  # next_request() already dropped the field if the chain left the origin
         caller = "" if strayed else first.extensions.get(_CALLER, "")
+        if caller:
+            hop.extensions[_CALLER] = caller  # for an auth retry of this hop (below)
         url = hop.url
         unscoped = not strayed and (self.base_url is None or self.base_url.origin == url.origin)
         jar = self.cookies.header_for(url.scheme, url.host, url.path or "/", unscoped)
@@ -199,6 +201,12 @@ class BaseClient:
         value = "; ".join(part for part in (caller, jar) if part)
         if value:
             hop.headers.add("Cookie", value)
+
+    def _cookies_for_retry(self, request: Request, response: Response) -> None:
+        """An auth flow's next request carries what the last response set: a challenge may
+        come with cookies the answer must return (httpbin's Digest does)."""
+        if AUTH_READS_BODY not in request.extensions and response._set_cookie_fields():
+            self._cookies_for_hop(request, request, False)
 
     def _auth_for(self, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
         if not isinstance(auth, UnsetType):
@@ -339,17 +347,22 @@ class Client(BaseClient):
         return response
 
     def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
-        flow = auth.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = self._send_one(request, stream)
-            try:
-                next_request = flow.send(response)
-            except StopIteration:
-                return response
-            response.read()
-            response.close()
-            request = next_request
+        flow = auth.sync_auth_flow(request)
+        try:
+            request = next(flow)
+            while True:
+                own = AUTH_READS_BODY in request.extensions  # the flow's own request: read it
+                response = self._send_one(request, stream and not own)
+                try:
+                    next_request = flow.send(response)
+                except StopIteration:
+                    return response
+                response.read()
+                response.close()
+                self._cookies_for_retry(next_request, response)
+                request = next_request
+        finally:
+            flow.close()  # a flow left mid-way (an error) releases what it holds
 
     @contextlib.contextmanager
     def stream(

@@ -22,9 +22,10 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │   │   │   ├── LocalProtocolError     we were asked to send something invalid (a ValueError)
     │   │   │   └── RemoteProtocolError    the server broke HTTP/1.1
     │   │   │       └── IncompleteBodyError  the body ended before its declared length
-    │   │   ├── ProxyError
+    │   │   ├── ProxyError            the proxy refused or failed (has .status_code)
     │   │   └── UnsupportedProtocol   a scheme other than http or https
     │   ├── DecodingError             the body could not be decompressed or decoded
+    │   ├── AuthError                 authentication could not be completed (token endpoint)
     │   └── TooManyRedirects
     ├── HTTPStatusError               raise_for_status() on a 4xx or 5xx (has .request, .response)
     ├── InvalidURL                    (also a ValueError)
@@ -144,6 +145,10 @@ class UnsupportedProtocol(TransportError):
 
 class DecodingError(RequestError):
     pass
+
+
+class AuthError(RequestError):
+    """Authentication could not be completed (a token endpoint refused, for one)."""
 
 
 class TooManyRedirects(RequestError):

@@ -73,6 +73,9 @@ class Request:
         self.method = check_method(method)
         self.url = URL(url, params=params) if params or not isinstance(url, URL) else url
         self.headers = Headers(headers)
+        if "host" not in self.headers and self.url.host:  # HTTP/1.1 requires it (RFC 9112 §3.2)
+            self.headers._list.insert(0, ("Host", self.url.netloc))
+            self.headers._block = None
         content_type, self.body = encode_body(content, data, json, files)
         if content_type is not None and "content-type" not in self.headers:
             self.headers["Content-Type"] = content_type

@@ -20,7 +20,7 @@ import typing
 
 from ._exceptions import InvalidURL
 
-__all__ = ["URL", "QueryParams", "encode_form", "param_pairs"]
+__all__ = ["URL", "QueryParams", "encode_form", "param_pairs", "form_quote"]
 
 QueryParams = typing.Union[
     typing.Mapping[str, typing.Any],
@@ -98,6 +98,9 @@ def _form_quote(value: str) -> str:
     if _FORM_RAW.fullmatch(value):
         return value
     return _quote(value.replace("%", "%25"), _FORM_RAW).replace("%20", "+")
+
+
+form_quote = _form_quote  # for the rest of the package: one form encoder
 
 
 def _form_value(value: typing.Any) -> str:
