@@ -229,6 +229,34 @@ def test_challenge_parsing() -> None:
     assert parse_challenges(["", ",,", '"'])[:0] == []
 
 
+@pytest.mark.parametrize("value", [
+    "Basic " + "," * 65_000,  # row 48: the challenge regex of urllib backtracked on this
+    "Digest realm=" + "\xa0" * 100_000,  # row 49: httplib2 burned CPU on this
+    'Digest realm="' + "\\" * 100_000,  # an unterminated quoted string of escapes
+    "Digest " + "a=b, " * 20_000,
+])
+def test_hostile_challenges_parse_in_linear_time(value: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    parse_challenges([value])
+    assert time.perf_counter() - started < 0.5
+
+
+def test_hostile_challenge_through_the_client(scripted: typing.Any, make_client: Make) -> None:
+    def handle(conn: typing.Any, index: int) -> None:
+        from servers import read_request
+
+        read_request(conn)
+        challenge = b"Digest realm=" + b"\xc2\xa0" * 20_000 + b", " + b"," * 20_000
+        conn.sendall(b"HTTP/1.1 401 No\r\nWWW-Authenticate: " + challenge +
+                     b"\r\nContent-Length: 0\r\n\r\n")
+
+    server = scripted(handle)
+    with make_client(auth=DigestAuth("u", "p")) as c:
+        assert c.get(server.url).status_code == 401  # no nonce: nothing to answer, promptly
+
+
 def test_strongest_challenge_is_taken() -> None:
     auth = FixedCnonce("u", "p")
     auth.cnonce = "c"  # type: ignore[attr-defined]

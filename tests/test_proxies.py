@@ -268,6 +268,13 @@ def test_header_and_host_injection_never_reach_the_proxy(make_client: Make) -> N
         c.get("https://a.test\r\nX: y/")
 
 
+def test_overlong_socks5h_host_is_refused_before_connecting(make_client: Make) -> None:
+    """Row 77: SOCKS5 limits a name to 255 bytes; a 300-byte host never reaches the proxy."""
+    with make_client(proxy="socks5h://127.0.0.1:9") as c, pytest.raises(restwell.InvalidURL):
+        c.get("https://" + "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60
+              + "." + "e" * 60 + "/")
+
+
 # -- routing rules (pure) ----------------------------------------------------------------------
 
 def test_proxy_parsing_and_repr() -> None:

@@ -74,12 +74,28 @@ def test_credentials_do_not_follow_to_another_origin(app: AppServer, make_client
             assert not fields(there, "authorization") and not fields(there, "cookie")
             assert fields(there, "x-keep") == ["k"]  # other fields do follow
             there = c.get(via(307, away), auth=("call", "secret"),
-                          headers={"Authorization": "Bearer t", "AUTHORIZATION": "x"}).json()
+                          headers={"Authorization": "Bearer t", "AUTHORIZATION": "x",
+                                   "Proxy-Authorization": "Basic cDpw"}).json()
             assert not fields(there, "authorization")
+            assert not fields(there, "proxy-authorization")  # row 8: no proxy configured
             # and back: a chain that left the origin sends nothing when it comes home either
             back = c.get(via(302, other.url + via(302, app.url + "/echo"))).json()
             assert not fields(back, "authorization")
         assert all(not fields(r, "authorization") for r in other.requests)
+    finally:
+        other.close()
+
+
+def test_top_level_functions_strip_credentials_too(app: AppServer) -> None:
+    """Row 9: the leak rules hold on every public entry point, the one-shot functions too."""
+    other = AppServer()
+    try:
+        r = restwell.get(app.url + via(302, other.url + "/echo"), auth=("u", "p"),
+                         headers={"Cookie": "c=1", "Proxy-Authorization": "Basic cDpw"})
+        sent = r.json()
+        assert not fields(sent, "authorization") and not fields(sent, "cookie")
+        assert not fields(sent, "proxy-authorization")
+        assert fields(app.requests[-1], "authorization")  # the first origin did get them
     finally:
         other.close()
 
