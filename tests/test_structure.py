@@ -19,7 +19,7 @@ EXPECTED = {
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
     "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
-    "ResponseNotRead", "RestwellError", "StreamClosed", "StreamConsumed", "StreamError",
+    "ResponseNotRead", "RestwellError", "Retry", "StreamClosed", "StreamConsumed", "StreamError",
     "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
     "head", "options", "patch", "post", "put", "request",
@@ -29,7 +29,7 @@ EXPECTED = {
 LAYERS = {
     "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
     "_content": 0, "_multipart": 0, "_bodies": 0, "_decoders": 0, "_models": 0,
-    "_proxy": 0,
+    "_proxy": 0, "_retry": 0,
     "_http11": 1,
     "_tls": 2, "_net": 2, "_tunnel": 2, "_async_tunnel": 2, "_pool": 2, "_transport": 2,
     "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
@@ -77,7 +77,8 @@ def test_import_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
-TWIN_METHODS = ["request", "send", "_follow", "_send_one", "_send_with_auth", "stream", "get",
+TWIN_METHODS = ["request", "send", "_follow", "_send_one", "_retrying", "_send_with_auth",
+                "stream", "get",
                 "head", "options", "delete", "post", "put", "patch"]
 # What turns AsyncClient's code into Client's: the only differences allowed between the twins.
 ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(hook, ", "hook("),
@@ -85,7 +86,8 @@ ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(hook, ", "hook(
                  ("handle_async_request", "handle_request"),
                  ("asynccontextmanager", "contextmanager"), ("AsyncIterator", "Iterator"),
                  ("async_auth_flow", "sync_auth_flow"), ("anext(flow)", "next(flow)"),
-                 ("flow.asend(", "flow.send("), ("StopAsyncIteration", "StopIteration")]
+                 ("flow.asend(", "flow.send("), ("StopAsyncIteration", "StopIteration"),
+                 ("policy.async_sleep(", "policy.sleep(")]
 
 
 def _normalised(source: str) -> str:

@@ -45,6 +45,7 @@ from ._headers import Headers
 from ._models import Request, Response
 from ._oauth2 import OAuth2
 from ._proxy import Proxy
+from ._retry import Retry
 from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL
 from ._version import __version__
@@ -57,7 +58,7 @@ __all__ = [
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "Proxy", "ProxyError",
     "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
-    "ResponseNotRead", "RestwellError", "StreamClosed", "StreamConsumed", "StreamError",
+    "ResponseNotRead", "RestwellError", "Retry", "StreamClosed", "StreamConsumed", "StreamError",
     "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
     "head", "options", "patch", "post", "put", "request",

@@ -17,10 +17,12 @@ from ._auth import AUTH_READS_BODY, Auth, AuthTypes
 from ._client import _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
+from ._exceptions import RequestError
 from ._headers import HeaderTypes
 from ._models import Request, Response
 from ._proxy import ProxyTypes
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
+from ._retry import Retry, RetryTypes
 from ._urls import URL, QueryParams
 
 __all__ = ["AsyncClient"]
@@ -55,11 +57,12 @@ class AsyncClient(BaseClient):
         proxy: ProxyTypes | UnsetType = UNSET,
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
+        retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
-            expect_continue=expect_continue, upload_progress=upload_progress,
+            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
         )
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)
@@ -113,9 +116,33 @@ class AsyncClient(BaseClient):
             self._route(request, request)
         for hook in self.event_hooks["request"]:
             await _call(hook, request)
-        response = await self._transport.handle_async_request(request, stream)
+        policy = self._retry_policy(request)
+        if policy is None:
+            response = await self._transport.handle_async_request(request, stream)
+        else:
+            response = await self._retrying(request, stream, policy)
         self._keep_cookies(request, response)
         return response
+
+    async def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
+        """Attempts of one request until one is not retryable (see ``_retry``)."""
+        history: list[tuple[int | str, float]] = []
+        deadline = self._retry_start(request, policy)
+        while True:
+            try:
+                response = await self._transport.handle_async_request(request, stream)
+            except RequestError as exc:
+                delay = self._retry_delay(policy, request, history, deadline, error=exc)
+                if delay is None:
+                    exc.retries = history
+                    raise
+            else:
+                delay = self._retry_delay(policy, request, history, deadline, response=response)
+                if delay is None:
+                    response.retries = history
+                    return response
+                await response.aclose()
+            await policy.async_sleep(delay)
 
     async def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
         flow = auth.async_auth_flow(request)

@@ -138,7 +138,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 conn.check(HEAD)
             except BaseException as exc:
                 self._release(conn, False)
-                if attempt == 0 and stale(conn.served, parser, body, exc):
+                if attempt == 0 and stale(conn.served, parser, request, exc):
                     continue
                 raise mapped(exc, phase, request, deadline) from None
             conn.served += 1

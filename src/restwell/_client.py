@@ -11,19 +11,34 @@ and a client without auth, cookies or hooks pays nothing for those features.
 from __future__ import annotations
 
 import contextlib
+import time
 import typing
 from collections.abc import Mapping
 
 from ._auth import AUTH_READS_BODY, Auth, AuthTypes, BasicAuth, netrc_credentials, to_auth
 from ._config import UNSET, Limits, Timeout, TimeoutTypes, UnsetType, to_timeout
-from ._content import RequestContent, RequestData, RequestFiles, encode_body, with_progress
+from ._content import (
+    BodyStream,
+    RequestContent,
+    RequestData,
+    RequestFiles,
+    encode_body,
+    with_progress,
+)
 from ._cookies import Cookies
 from ._decoders import ACCEPT_ENCODING
-from ._exceptions import ClientClosed, InvalidHeader, InvalidURL, TooManyRedirects
+from ._exceptions import (
+    ClientClosed,
+    InvalidHeader,
+    InvalidURL,
+    RequestError,
+    TooManyRedirects,
+)
 from ._headers import Headers, HeaderTypes, check_method
 from ._models import EXPECT_CONTINUE, Request, Response, set_length
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
+from ._retry import Retry, RetryTypes, to_retry
 from ._tls import CertTypes, VerifyTypes
 from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL, QueryParams, encode_form, param_pairs
@@ -38,6 +53,7 @@ _URL_CACHE_SIZE = 512
 _SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
 _CALLER = "restwell.caller_cookies"
 _ROUTES = "restwell.proxy_routes"
+_RETRY = "restwell.retry"
 
 
 class BaseClient:
@@ -64,8 +80,10 @@ class BaseClient:
         max_redirects: int = 20,
         proxy: ProxyTypes | UnsetType = UNSET,
         proxy_auth: tuple[str, str] | None = None,
+        retries: RetryTypes = None,
     ) -> None:
         self.base_url = _base_url(base_url)
+        self.retries = to_retry(retries)
         # An explicit proxy= (None included: "go direct") wins over the environment.
         self._proxy_auth = proxy_auth
         if isinstance(proxy, UnsetType):
@@ -137,6 +155,7 @@ class BaseClient:
         proxy: ProxyTypes | UnsetType = UNSET,
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
+        retries: RetryTypes | UnsetType = UNSET,
     ) -> Request:
         target = self._url(url)
         if params or self.params:
@@ -167,7 +186,10 @@ class BaseClient:
         request.extensions = {} if caller_cookies is None else {_CALLER: caller_cookies}
         if request.body and (expect_continue or upload_progress is not None):
             _upload_options(request, expect_continue, upload_progress)
-        request.proxy = UNSET
+        if not isinstance(retries, UnsetType):  # this call's retries= beat the client's
+            request.extensions[_RETRY] = to_retry(retries)
+        # Without routes the choice is already made (direct); else _send_one makes it.
+        request.proxy = None if self._routes is None else UNSET
         if not isinstance(proxy, UnsetType):  # this call's proxy= beats the client's
             routes = request.extensions[_ROUTES] = routes_for(proxy, self._proxy_auth)
             request.proxy = None if routes is None else routes.select(target)
@@ -175,9 +197,51 @@ class BaseClient:
 
     def _route(self, request: Request, first: Request) -> None:
         """The proxy for a request (or a redirect hop of ``first``): the call's proxy= if
-        it gave one, else the client's routes."""
+        it gave one, else the client's routes. A hop also keeps the call's retries=."""
         routes: Routes | None = first.extensions.get(_ROUTES, self._routes)
         request.proxy = None if routes is None else routes.select(request.url)
+        if request is not first and _RETRY in first.extensions:
+            request.extensions[_RETRY] = first.extensions[_RETRY]
+
+    def _retry_policy(self, request: Request) -> Retry | None:
+        extensions = request.extensions
+        return extensions.get(_RETRY, self.retries) if extensions else self.retries
+
+    def _retry_delay(
+        self, policy: Retry, request: Request, history: list[tuple[int | str, float]],
+        deadline: float | None, error: BaseException | None = None,
+        response: Response | None = None,
+    ) -> float | None:
+        """How long to wait before retrying (None: don't), by the policy, and never past
+        the call's total deadline."""
+        import random
+
+        body = request.body
+        delay = policy.decide(
+            attempt=len(history), method=request.method,
+            has_key="idempotency-key" in request.headers,
+            rewindable=not isinstance(body, BodyStream) or body.rewindable,
+            error=error, status=None if response is None else response.status_code,
+            retry_after=None if response is None else response.headers.get("retry-after"),
+            now=time.time(), rand=random.random(),
+        )
+        if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+            return None
+        if delay is not None:
+            history.append((type(error).__name__ if response is None else response.status_code,
+                            delay))
+        return delay
+
+    def _retry_start(self, request: Request, policy: Retry) -> float | None:
+        """Before the first attempt: the Idempotency-Key (if the policy wants one for this
+        method: the same on every attempt), and the deadline of all attempts together."""
+        if (policy.idempotency_key and request.method not in policy.methods
+                and "idempotency-key" not in request.headers):
+            import uuid
+
+            request.headers["Idempotency-Key"] = str(uuid.uuid4())
+        total = (request.timeout or self.timeout).total
+        return None if total is None else time.monotonic() + total
 
     def _keep_cookies(self, request: Request, response: Response) -> None:
         """Store what a response's Set-Cookie fields set (each hop of a chain too)."""
@@ -284,11 +348,12 @@ class Client(BaseClient):
         proxy: ProxyTypes | UnsetType = UNSET,
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
+        retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
-            expect_continue=expect_continue, upload_progress=upload_progress,
+            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
         )
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
@@ -342,9 +407,33 @@ class Client(BaseClient):
             self._route(request, request)
         for hook in self.event_hooks["request"]:
             hook(request)
-        response = self._transport.handle_request(request, stream)
+        policy = self._retry_policy(request)
+        if policy is None:
+            response = self._transport.handle_request(request, stream)
+        else:
+            response = self._retrying(request, stream, policy)
         self._keep_cookies(request, response)
         return response
+
+    def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
+        """Attempts of one request until one is not retryable (see ``_retry``)."""
+        history: list[tuple[int | str, float]] = []
+        deadline = self._retry_start(request, policy)
+        while True:
+            try:
+                response = self._transport.handle_request(request, stream)
+            except RequestError as exc:
+                delay = self._retry_delay(policy, request, history, deadline, error=exc)
+                if delay is None:
+                    exc.retries = history
+                    raise
+            else:
+                delay = self._retry_delay(policy, request, history, deadline, response=response)
+                if delay is None:
+                    response.retries = history
+                    return response
+                response.close()
+            policy.sleep(delay)
 
     def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
         flow = auth.sync_auth_flow(request)

@@ -54,6 +54,9 @@ class RestwellError(Exception):
 class RequestError(RestwellError):
     """The request could not be completed; ``.request`` is the request that failed."""
 
+    # The retries made before giving up: (status or exception name, seconds waited) each.
+    retries: typing.Sequence[tuple[int | str, float]] = ()
+
     def __init__(self, message: str, *, request: Request | None = None) -> None:
         super().__init__(message)
         self._request = request

@@ -138,6 +138,8 @@ class Response:
     _consumed = True
     _history: list[Response] | None = None
     _extensions: dict[str, typing.Any] | None = None
+    # What retries led to this response: (status or exception name, seconds waited) each.
+    retries: typing.Sequence[tuple[int | str, float]] = ()
     request: Request  # a Response built by hand may lack one until a client sends it
 
     def __init__(

@@ -22,6 +22,7 @@ from ._models import EXPECT_CONTINUE, Request, Response
 from ._net import Connection, map_error, open_connection, remaining
 from ._pool import ConnectionPool
 from ._proxy import Proxy, forward_head
+from ._retry import IDEMPOTENT
 from ._tls import CertTypes, VerifyTypes, ssl_context
 from ._tunnel import open_via_proxy
 
@@ -164,7 +165,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
                 conn.receive(parser, False, timeout.read, deadline)
             except BaseException as exc:
                 self._pool.release(conn, False)
-                if attempt == 0 and stale(conn.served, parser, body, exc):
+                if attempt == 0 and stale(conn.served, parser, request, exc):
                     continue
                 raise mapped(exc, phase, request, deadline) from None
             conn.served += 1
@@ -245,12 +246,18 @@ def unsupported(request: Request) -> UnsupportedProtocol:
     )
 
 
-def stale(served: int, parser: ResponseParser, body: object, exc: BaseException) -> bool:
-    """Did a reused connection fail before the server said a word, with a body we can resend?"""
+def stale(served: int, parser: ResponseParser, request: Request, exc: BaseException) -> bool:
+    """Did a reused connection fail before the server said a word, with a request we may
+    send again? The server most likely closed the idle connection as we sent; but it may have
+    read the request first, so only idempotent requests (or ones with an Idempotency-Key)
+    are resent, as Go's net/http does (RFC 9112 §9.3.1)."""
     if served == 0 or parser.received:
         return False
     if not isinstance(exc, (OSError, RequestError)) or isinstance(exc, TimeoutError):
         return False
+    if request.method not in IDEMPOTENT and "idempotency-key" not in request.headers:
+        return False
+    body = request.body
     return not isinstance(body, BodyStream) or body.rewindable
 
 
