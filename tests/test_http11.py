@@ -104,15 +104,28 @@ def test_head_size_bounded() -> None:
 
 
 def test_trailers_are_checked_but_not_kept() -> None:
-    p = ResponseParser(False, max_head=100, max_count=5)
+    p = ResponseParser(False, max_count=5)
     p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n")
-    p.feed(b"T: x\r\n" * 10_000 + b"\r\n")  # far beyond the head's bounds: nothing is stored
+    p.feed(b"T: x\r\n" * 10_000 + b"\r\n")  # beyond the head's count: nothing is stored
     assert p.complete and p.keep_alive and p.take_body() == b"a"
     assert p.raw_headers == [(b"Transfer-Encoding", b"chunked")]
     bad = ResponseParser(False)
     bad.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n")
     with pytest.raises(RemoteProtocolError, match="malformed"):
         bad.feed(b"T\x01: x\r\n\r\n")  # llhttp still validates what it drops
+
+
+def test_endless_trailers_and_framing_are_bounded() -> None:
+    """Fault 19: trailers (or chunk framing) that never end are an error, not a hang."""
+    p = ResponseParser(False)
+    p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n")
+    with pytest.raises(RemoteProtocolError, match="trailers are far larger"):
+        for _ in range(1000):
+            p.feed(b"T: x\r\n" * 1000)
+    p = ResponseParser(False)  # many one-byte chunks are fine: framing stays near the body
+    p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    p.feed(b"1\r\na\r\n" * 200_000 + b"0\r\n\r\n")
+    assert p.complete and len(p.take_body()) == 200_000
 
 
 def test_extra_response_after_complete_drops_keep_alive() -> None:

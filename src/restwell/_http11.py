@@ -71,6 +71,7 @@ class ResponseParser:
         self._parser: typing.Any = httptools.HttpResponseParser(self)
         self._head_request = head_request
         self._max_head = max_head
+        self._max_overhead = (MAX_INTERIM + 2) * max_head  # heads, 1xx heads and trailers
         self._max_count = max_count
         self._chunks: list[bytes] = []  # what was fed until the head was complete
         self.body: list[bytes] = []
@@ -111,10 +112,18 @@ class ResponseParser:
                 self.keep_alive = False
                 return
             raise RemoteProtocolError(f"malformed HTTP response: {exc}") from None
-        if not self.headers_done and self._head_bytes > self._max_head:
+        if not self.headers_done:
+            if self._head_bytes > self._max_head:
+                raise RemoteProtocolError(
+                    f"the response head is larger than {self._max_head} bytes; "
+                    "raise Limits(max_header_bytes=...) if this server really sends that much"
+                )
+        elif self.received - self.body_bytes > self._max_overhead + 8 * self.body_bytes:
+            # Chunk framing and trailers are not kept, but an endless stream of them would
+            # never end the response: bound them by the body they frame (CPython #150743).
             raise RemoteProtocolError(
-                f"the response head is larger than {self._max_head} bytes; "
-                "raise Limits(max_header_bytes=...) if this server really sends that much"
+                "the response's chunk framing and trailers are far larger than its body "
+                f"({self.received - self.body_bytes} bytes for {self.body_bytes} of body)"
             )
 
     def feed_eof(self) -> None:
