@@ -38,6 +38,8 @@ http {{
     sendfile on;
     tcp_nodelay on;
     default_type application/octet-stream;
+    # /flaky drops about 1 in 200 requests without a word (the load test's random closes)
+    split_clients "${{msec}}${{connection}}${{connection_requests}}" $drop {{ 0.5% 1; * 0; }}
     server {{
         listen 127.0.0.1:{http_port};
         {locations}
@@ -69,6 +71,11 @@ LOCATIONS = """
             client_body_buffer_size 1m; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}
         location = /sink {{ return 200 'ok'; }}
+        location = /flaky {{
+            keepalive_requests 50; keepalive_timeout 1s; default_type application/json;
+            if ($drop) {{ return 444; }}
+            return 200 '{json}';
+        }}
         location = /upload-1k {{
             client_max_body_size 1k; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}

@@ -123,3 +123,59 @@ def test_bounds() -> None:
         jar.set("bad;name", "1")
     with pytest.raises(restwell.InvalidHeader):
         jar.set("a", "b\r\nX: 1")
+
+
+def test_host_only_flag_survives_save_and_load(tmp_path: typing.Any) -> None:
+    """Row 71: a host-only cookie reloaded from disk still goes to its host only."""
+    jar = Cookies()
+    jar.extract("https", "a.test", "/", ["h=1; Path=/", "d=2; Domain=a.test; Path=/"])
+    path = str(tmp_path / "jar.json")
+    jar.save(path)
+    again = Cookies.load(path)
+    assert again.header_for("https", "a.test", "/") == "h=1; d=2"
+    assert again.header_for("https", "sub.a.test", "/") == "d=2"
+
+
+def test_cookie_file_is_data_with_owner_only_permissions(tmp_path: typing.Any) -> None:
+    """Row 72: the file is JSON, written 0600; a crafted file is a ValueError, never code."""
+    import os
+    import pickle
+
+    jar = Cookies()
+    jar.set("a", "1", "h.test")
+    path = tmp_path / "jar.json"
+    jar.save(str(path))
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    crafted = [
+        pickle.dumps(os.system),  # a pickle: not even read as one
+        b'{"name": "a"}',
+        b'[{"name": "a"}]',
+        b'[["not", "a", "dict"]]',
+        b'[{"name": "a", "value": "1\\r\\nX: y", "domain": "h", "path": "/", "host_only": true,'
+        b' "secure": false, "http_only": false, "same_site": null, "expires": null,'
+        b' "created": 0}]',
+        b'[{"name": "a", "value": 1, "domain": "h", "path": "/", "host_only": true,'
+        b' "secure": false, "http_only": false, "same_site": null, "expires": null,'
+        b' "created": 0}]',
+    ]
+    for content in crafted:
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match="cookie"):
+            Cookies.load(str(path))
+
+
+@pytest.mark.parametrize("domain", ["CO.UK", "co.uk.", "Co.Uk", ".co.uk"])
+def test_public_suffix_in_any_case_or_with_a_dot_is_refused(domain: str) -> None:
+    """Row 73: mixed case and a trailing dot do not smuggle a public suffix past the list."""
+    assert parse_set_cookie(f"s=1; Domain={domain}", "https", "foo.co.uk", "/") is None
+    jar = Cookies()
+    jar.extract("https", "foo.co.uk", "/", [f"s=1; Domain={domain}"])
+    assert jar.header_for("https", "bar.co.uk", "/") == ""
+
+
+def test_quoted_backslashes_parse_in_linear_time() -> None:
+    """Row 52: CPython's http.cookies was quadratic on this."""
+    started = time.perf_counter()
+    jar = Cookies()
+    jar.extract("https", "h.test", "/", ['a="' + "\\" * 100_000 + '"'])
+    assert time.perf_counter() - started < 0.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import ssl
+import typing
 
 import pytest
 
@@ -100,3 +101,19 @@ def test_client_certificate(nginx: Nginx, make_client: Make) -> None:
         request_via(make_client, "GET", nginx.mtls_url + "/", verify=nginx.ca_path).status_code
         == 400
     )
+
+
+def test_an_explicit_bundle_is_the_only_trust(
+    nginx: Nginx, monkeypatch: pytest.MonkeyPatch, make_client: Make, tmp_path: typing.Any
+) -> None:
+    """Row 25: with verify="bundle.pem", a certificate the environment's store trusts (here
+    SSL_CERT_FILE holds nginx's CA) but the bundle does not is refused."""
+    import trustme
+
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    monkeypatch.setenv("SSL_CERT_FILE", nginx.ca_path)
+    with pytest.raises(restwell.CertificateVerifyError):
+        request_via(make_client, "GET", nginx.https_url + "/json", verify=str(other))
+    assert request_via(make_client, "GET", nginx.https_url + "/json",
+                       verify=nginx.ca_path).status_code == 200

@@ -4,6 +4,7 @@ that keeps credentials from following a redirect to another origin or down to ht
 from __future__ import annotations
 
 import io
+import typing
 import urllib.parse
 
 import pytest
@@ -73,6 +74,7 @@ def test_credentials_do_not_follow_to_another_origin(app: AppServer, make_client
                           cookies={"call": "2"}).json()
             assert not fields(there, "authorization") and not fields(there, "cookie")
             assert fields(there, "x-keep") == ["k"]  # other fields do follow
+            assert not fields(there, "referer")  # row 18: no Referer, so no userinfo in one
             there = c.get(via(307, away), auth=("call", "secret"),
                           headers={"Authorization": "Bearer t", "AUTHORIZATION": "x",
                                    "Proxy-Authorization": "Basic cDpw"}).json()
@@ -84,6 +86,28 @@ def test_credentials_do_not_follow_to_another_origin(app: AppServer, make_client
         assert all(not fields(r, "authorization") for r in other.requests)
     finally:
         other.close()
+
+
+def test_redirect_body_is_not_decoded(scripted: typing.Any, make_client: Make) -> None:
+    """Row 56: following a 3xx never decompresses its body (a gzip bomb here)."""
+    import gzip
+    import socket
+
+    from servers import read_request
+
+    bomb = gzip.compress(b"\0" * (200 << 20))  # 200 MiB of zeros, about 200 KB on the wire
+
+    def handle(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Encoding: gzip\r\n"
+                     b"Content-Length: %d\r\n\r\n%b" % (len(bomb), bomb))
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    server = scripted(handle)
+    with make_client(limits=restwell.Limits(max_decompressed_size=1 << 20)) as c:
+        r = c.get(server.url + "/first")
+        assert r.text == "ok" and r.history[0].status_code == 302
 
 
 def test_top_level_functions_strip_credentials_too(app: AppServer) -> None:

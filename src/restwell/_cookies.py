@@ -20,6 +20,7 @@ matching, which (as in browsers) does not separate ports.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import typing
 
@@ -146,26 +147,67 @@ class Cookies:
     # -- persistence ---------------------------------------------------------------------------
 
     def save(self, path: str) -> None:
+        """Write the jar as JSON (data only), readable by its owner only (0600), atomically."""
         import json
+        import os
 
         now = time.time()
         rows = [{name: getattr(c, name) for name in Cookie.__slots__}
                 for c in self._jar.values() if not c.expired(now)]
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(rows, f)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(rows, f)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     @classmethod
     def load(cls, path: str) -> Cookies:
+        """A jar from a file ``save`` wrote. The file is data (JSON), never code; anything
+        else in it, or a cookie that could not have come from a server, is a ValueError."""
         import json
 
         jar = cls()
-        with open(path, encoding="utf-8") as f:
-            for row in json.load(f):
-                cookie = Cookie(row["name"], row["value"], row["domain"], row["path"])
-                for name in Cookie.__slots__:
-                    setattr(cookie, name, row[name])
-                jar._store(cookie)
+        try:
+            with open(path, encoding="utf-8") as f:
+                rows = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path} is not a restwell cookie file: {exc}") from None
+        if not isinstance(rows, list):
+            raise ValueError(f"{path} is not a restwell cookie file: not a JSON list")
+        for row in rows:
+            jar._store(_cookie_from_row(row, path))
         return jar
+
+
+_ROW_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "value": (str,), "domain": (str,), "path": (str,), "host_only": (bool,),
+    "secure": (bool,), "http_only": (bool,), "same_site": (str, type(None)),
+    "expires": (int, float, type(None)), "created": (int, float),
+}
+
+
+def _cookie_from_row(row: object, path: str) -> Cookie:
+    from ._headers import check_header
+
+    if not isinstance(row, dict) or set(row) != set(_ROW_TYPES) or any(
+        not isinstance(row[key], types) for key, types in _ROW_TYPES.items()
+    ):
+        raise ValueError(f"{path} is not a restwell cookie file: a row is malformed")
+    try:
+        check_header("Cookie", f"{row['name']}={row['value']}")
+    except ValueError:
+        raise ValueError(f"{path} holds a cookie with control characters") from None
+    if not row["name"] or any(c in row["name"] for c in "=;, \t") or ";" in row["value"]:
+        raise ValueError(f"{path} holds an invalid cookie name or value")
+    cookie = Cookie(row["name"], row["value"], row["domain"].lower(), row["path"])
+    for name in Cookie.__slots__:
+        setattr(cookie, name, row[name])
+    return cookie
 
 
 def parse_set_cookie(line: str, scheme: str, host: str, request_path: str) -> Cookie | None:
