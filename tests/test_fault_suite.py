@@ -12,6 +12,7 @@ import typing
 import pytest
 
 import restwell
+import restwell._async_net
 from both import Make
 from restwell import Retry, Timeout
 from servers import ScriptedServer, read_request
@@ -45,15 +46,54 @@ def test_03_name_that_does_not_resolve(
     def no_such_host(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
-    import asyncio.base_events
+    async def no_such_host_async(*args: typing.Any) -> typing.Any:
+        no_such_host()
 
-    monkeypatch.setattr(asyncio.base_events.socket, "getaddrinfo", no_such_host)
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    monkeypatch.setattr(restwell._async_net, "resolve", no_such_host_async)
     with make_client() as c:
         with pytest.raises(restwell.ConnectError, match="Name or service not known") as info:
             c.get("http://no-such-host.test/")
         assert "no-such-host.test" in str(info.value)
         assert pool_of(c)["total"] == 0
+
+
+def test_04_a_black_holed_address_does_not_stall_the_connect(
+    scripted: Start, make_client: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Happy Eyeballs: the name resolves to an address that drops SYNs (a listener with its
+    backlog full) and one that works; the second is tried 250 ms later and wins, long
+    before the 5 s connect timeout. (The resolver is replaced: tests never query DNS.)"""
+    server = scripted(replies(OK, OK))
+    hole = socket.create_server(("127.0.0.1", 0), backlog=0)
+    fillers = []
+    try:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(hole.getsockname())
+            fillers.append(filler)
+        time.sleep(0.1)
+        addresses = [(socket.AF_INET, hole.getsockname()), (socket.AF_INET, ("127.0.0.1",
+                                                                             server.port))]
+
+        def getaddrinfo(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+            return [(family, socket.SOCK_STREAM, 6, "", address) for family, address in addresses]
+
+        async def resolve(*args: typing.Any) -> typing.Any:
+            return list(addresses)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(restwell._async_net, "resolve", resolve)
+        with make_client(timeout=Timeout(connect=5)) as c:
+            started = time.monotonic()
+            assert c.get("http://dual.test/").text == "ok"
+            assert 0.2 < time.monotonic() - started < 2
+            assert pool_of(c) == {"total": 1, "idle": 1, "in_use": 0}
+    finally:
+        for filler in fillers:
+            filler.close()
+        hole.close()
 
 
 def test_05_server_drops_midway_through_the_tls_handshake(

@@ -31,6 +31,7 @@ import typing
 
 from ._content import BodyStream
 from ._exceptions import WriteError
+from ._eyeballs import race_async
 from ._http11 import ResponseParser
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -54,10 +55,35 @@ async def open_async_connection(
     if context is not None:
         kwargs = {"ssl": context, "server_hostname": host, "ssl_handshake_timeout": timeout}
     async with asyncio.timeout(timeout):
+        target: dict[str, typing.Any] = {"host": host, "port": port}
+        if not _is_ip(host):
+            addresses = await resolve(loop, host, port)
+            if len(addresses) > 1:  # Happy Eyeballs (``_eyeballs``); one name lookup only
+                target = {"sock": await race_async(loop, addresses)}
+            elif addresses:
+                target = {"host": addresses[0][1][0], "port": port}
         _, conn = await loop.create_connection(
-            lambda: AsyncConnection(loop, key), host, port, **kwargs
+            lambda: AsyncConnection(loop, key), **target, **kwargs
         )
     return conn
+
+
+async def resolve(
+    loop: asyncio.AbstractEventLoop, host: str, port: int
+) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
+    """The addresses of ``host``, by the loop's resolver (the tests' one seam for DNS)."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [(family, address) for family, _, _, _, address in infos]
+
+
+def _is_ip(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except OSError:
+            continue
+    return False
 
 
 class AsyncConnection(asyncio.Protocol):

@@ -28,6 +28,7 @@ from ._exceptions import (
     WriteError,
     WriteTimeout,
 )
+from ._eyeballs import race
 from ._http11 import ResponseParser
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -117,35 +118,41 @@ def open_connection(
 ) -> socket.socket:
     """A connected socket (TLS already negotiated when ``context`` is given).
 
-    Tries every address the host resolves to, in order. The socket stays blocking and the
-    kernel bounds the connect (Linux applies SO_SNDTIMEO to connect()), which spares the
-    non-blocking connect, poll and mode switches of ``socket.create_connection``; an IP
-    literal skips the resolver altogether.
+    One address (an IP literal skips the resolver altogether): the socket stays blocking
+    and the kernel bounds the connect (Linux applies SO_SNDTIMEO to connect()), which spares
+    the non-blocking connect, poll and mode switches of ``socket.create_connection``.
+    Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
     """
-    error: OSError | None = None
-    for family, address in _addresses(host, port):
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            if timeout is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
-            sock.connect(address)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if context is not None:
-                sock.settimeout(timeout)  # the handshake runs under Python's timeout
-                sock = context.wrap_socket(sock, server_hostname=host)
-            return sock
-        except BlockingIOError:  # EINPROGRESS after SO_SNDTIMEO: the connect timed out
-            sock.close()
-            raise TimeoutError("connect timed out") from None
-        except OSError as exc:
-            sock.close()
-            if context is not None and not isinstance(exc, ConnectionError):
-                raise  # a TLS failure: another address would not fix it
-            error = exc
-        except BaseException:
-            sock.close()
-            raise
-    raise error or OSError(f"{host} resolved to no address")
+    addresses = _addresses(host, port)
+    if not addresses:
+        raise OSError(f"{host} resolved to no address")
+    sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context is not None:
+            sock.settimeout(timeout)  # the handshake runs under Python's timeout
+            sock = context.wrap_socket(sock, server_hostname=host)
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _connect(
+    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None
+) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if timeout is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
+        sock.connect(address)
+        return sock
+    except BlockingIOError:  # EINPROGRESS after SO_SNDTIMEO: the connect timed out
+        sock.close()
+        raise TimeoutError("connect timed out") from None
+    except BaseException:
+        sock.close()
+        raise
 
 
 def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
