@@ -23,7 +23,6 @@ longer, up to ``retry_after_max``, beyond which the response is returned as it i
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 
 from ._exceptions import (
@@ -55,26 +54,64 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-@dataclasses.dataclass(frozen=True)
 class Retry:
-    """``retries=Retry(total=5, backoff_factor=1)``, or ``retries=3`` for the defaults."""
+    """``retries=Retry(total=5, backoff_factor=1)``, or ``retries=3`` for the defaults.
+    Frozen: a policy is shared by every request of a client and never changes under them.
+    (A plain class rather than a dataclass: ``dataclasses`` imports ``inspect``, which would
+    double restwell's import time.)"""
 
-    total: int = 3
-    statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
-    methods: frozenset[str] = IDEMPOTENT
-    backoff_factor: float = 0.5
-    backoff_max: float = 30.0
-    respect_retry_after: bool = True
-    retry_after_max: float = 300.0
-    idempotency_key: bool = False
-    sleep: typing.Callable[[float], None] = _sleep
-    async_sleep: typing.Callable[[float], typing.Awaitable[None]] = _async_sleep
+    __slots__ = ("async_sleep", "backoff_factor", "backoff_max", "idempotency_key", "methods",
+                 "respect_retry_after", "retry_after_max", "sleep", "statuses", "total")
 
-    def __post_init__(self) -> None:
-        if self.total < 0 or self.backoff_factor < 0 or self.backoff_max < 0:
+    total: int
+    statuses: frozenset[int]
+    methods: frozenset[str]
+    backoff_factor: float
+    backoff_max: float
+    respect_retry_after: bool
+    retry_after_max: float
+    idempotency_key: bool
+    sleep: typing.Callable[[float], None]
+    async_sleep: typing.Callable[[float], typing.Awaitable[None]]
+
+    def __init__(
+        self, total: int = 3, *,
+        statuses: typing.Iterable[int] = (408, 429, 500, 502, 503, 504),
+        methods: typing.Iterable[str] = IDEMPOTENT,
+        backoff_factor: float = 0.5, backoff_max: float = 30.0,
+        respect_retry_after: bool = True, retry_after_max: float = 300.0,
+        idempotency_key: bool = False,
+        sleep: typing.Callable[[float], None] = _sleep,
+        async_sleep: typing.Callable[[float], typing.Awaitable[None]] = _async_sleep,
+    ) -> None:
+        if total < 0 or backoff_factor < 0 or backoff_max < 0:
             raise ValueError("Retry: total, backoff_factor and backoff_max must be >= 0")
-        object.__setattr__(self, "statuses", frozenset(self.statuses))
-        object.__setattr__(self, "methods", frozenset(m.upper() for m in self.methods))
+        values = {
+            "total": total, "statuses": frozenset(statuses),
+            "methods": frozenset(m.upper() for m in methods),
+            "backoff_factor": backoff_factor, "backoff_max": backoff_max,
+            "respect_retry_after": respect_retry_after, "retry_after_max": retry_after_max,
+            "idempotency_key": idempotency_key, "sleep": sleep, "async_sleep": async_sleep,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Retry policy is frozen; make a new one")
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Retry) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Retry(total={self.total}, statuses={sorted(self.statuses)}, "
+                f"backoff_factor={self.backoff_factor}, backoff_max={self.backoff_max}, "
+                f"idempotency_key={self.idempotency_key})")
 
     def retryable_method(self, method: str, has_key: bool) -> bool:
         return method in self.methods or (self.idempotency_key and has_key)
