@@ -43,53 +43,25 @@ def nginx() -> typing.Iterator[Nginx]:
     server.close()
 
 
-@pytest.fixture(scope="session")
-def squid(nginx: Nginx) -> typing.Iterator[Squid]:
-    server = Squid(nginx.ca, auth=False)
-    yield server
-    server.close()
+def _session_server(make: typing.Callable[..., typing.Any]) -> typing.Any:
+    """A session-scoped fixture that starts a server with ``make`` and stops it at the end."""
+
+    @pytest.fixture(scope="session")
+    def fixture(request: pytest.FixtureRequest) -> typing.Iterator[typing.Any]:
+        server = make(request)
+        yield server
+        server.close()
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def squid_auth(nginx: Nginx) -> typing.Iterator[Squid]:
-    server = Squid(nginx.ca, auth=True)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def tinyproxy() -> typing.Iterator[Tinyproxy]:
-    server = Tinyproxy(auth=False)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def tinyproxy_auth() -> typing.Iterator[Tinyproxy]:
-    server = Tinyproxy(auth=True)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def microsocks() -> typing.Iterator[Microsocks]:
-    server = Microsocks(auth=False)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def microsocks_auth() -> typing.Iterator[Microsocks]:
-    server = Microsocks(auth=True)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def httpbin() -> typing.Iterator[Httpbin]:
-    server = Httpbin()
-    yield server
-    server.close()
+squid = _session_server(lambda r: Squid(r.getfixturevalue("nginx").ca, auth=False))
+squid_auth = _session_server(lambda r: Squid(r.getfixturevalue("nginx").ca, auth=True))
+tinyproxy = _session_server(lambda r: Tinyproxy(auth=False))
+tinyproxy_auth = _session_server(lambda r: Tinyproxy(auth=True))
+microsocks = _session_server(lambda r: Microsocks(auth=False))
+microsocks_auth = _session_server(lambda r: Microsocks(auth=True))
+httpbin = _session_server(lambda r: Httpbin())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
-from nginx_server import free_port
+from nginx_server import free_port, stop
 
 
 class Httpbin:
@@ -35,9 +35,4 @@ class Httpbin:
         raise RuntimeError("httpbin (gunicorn) did not start within 30 s")
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)

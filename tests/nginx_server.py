@@ -89,6 +89,16 @@ SMALL_JSON = '{"id": 1, "name": "restwell", "full_name": "team/restwell", "priva
     '"owner": {"login": "team", "id": 42}, "stargazers_count": 1000, "topics": ["http", "rest"]}'
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.create_server(("127.0.0.1", 0)) as sock:
         return int(sock.getsockname()[1])
@@ -158,11 +168,7 @@ class Nginx:
         return path
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
         shutil.rmtree(self.prefix, ignore_errors=True)
 
     def __enter__(self) -> Nginx:

@@ -15,7 +15,7 @@ import tempfile
 import time
 import typing
 
-from nginx_server import free_port
+from nginx_server import free_port, stop
 
 USER, PASSWORD = "proxyuser", "proxy-secret"
 
@@ -106,12 +106,7 @@ class ProxyProcess:
         return self.url_for(self.port, auth=False)
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 

@@ -50,16 +50,18 @@ _hosts = st.one_of(
 
 @budget(400)
 @given(scheme=st.sampled_from(["http", "https", "HTTP"]), userinfo=_text, host=_hosts,
-       port=st.one_of(st.none(), st.integers(0, 70000), _text), path=_text, query=_text)
+       port=st.one_of(st.none(), st.integers(0, 70000), _text), path=_text, query=_text,
+       fragment=_text)
 def test_url_round_trip_with_any_authority(
-    scheme: str, userinfo: str, host: str, port: typing.Any, path: str, query: str
+    scheme: str, userinfo: str, host: str, port: typing.Any, path: str, query: str,
+    fragment: str,
 ) -> None:
     """parse(str(parse(u))) == parse(u); the host a URL connects to never moves on a
     re-parse (CVE-2021-41945), and nothing unsafe is left in what goes on the wire."""
     authority = f"{userinfo}@{host}" if userinfo else host
     if port is not None:
         authority += f":{port}"
-    raw = f"{scheme}://{authority}/{path}?{query}"
+    raw = f"{scheme}://{authority}/{path}?{query}#{fragment}"
     try:
         url = URL(raw)
     except InvalidURL:
@@ -67,7 +69,7 @@ def test_url_round_trip_with_any_authority(
     again = URL(str(url))
     assert str(again) == str(url)
     assert again.origin == url.origin and again.userinfo == url.userinfo
-    assert again.target == url.target
+    assert again.target == url.target and again.fragment == url.fragment
     for part in (url.host, url.target, url.netloc):
         assert not any(ord(c) < 0x21 or ord(c) == 0x7F for c in part)
 

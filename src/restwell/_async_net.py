@@ -302,11 +302,7 @@ class AsyncConnection(asyncio.Protocol):
         except TimeoutError:
             if deadline is not None and _monotonic() >= deadline:
                 raise
-            return True
-        if parser.headers_done:
-            parser.body_not_sent()
-            return False
-        return True
+        return parser.send_body_after_expect()
 
     def take_body(self) -> bytes:
         """The body buffered so far; reading resumes if it was paused for the consumer."""

@@ -236,12 +236,16 @@ class ResponseParser:
                 )
             )
 
-    def body_not_sent(self) -> None:
-        """The server answered before the request body went out (Expect: 100-continue):
-        it may still read the bytes that follow as that body, so the connection is not
-        reused."""
+    def send_body_after_expect(self) -> bool:
+        """After waiting on ``Expect: 100-continue``: True to send the body (a 100 came, or
+        nothing did); False when a final response came first, in which case the body is not
+        sent and, since the server may still read what follows as that body, the connection
+        is not reused."""
+        if not self.headers_done:
+            return True
         self._body_unsent = True
         self.keep_alive = False
+        return False
 
     def _connection_reusable(self) -> bool:
         if self._body_unsent:

@@ -317,11 +317,7 @@ class Connection:
         except (TimeoutError, BlockingIOError):
             if deadline is not None and time.monotonic() >= deadline:
                 raise
-            return True
-        if parser.headers_done:
-            parser.body_not_sent()
-            return False
-        return True
+        return parser.send_body_after_expect()
 
     def read(self, size: int, timeout: float | None, deadline: float | None) -> bytes:
         """One recv of at most ``size`` bytes under the read timeout (b"" at EOF)."""
