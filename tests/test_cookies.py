@@ -179,3 +179,12 @@ def test_quoted_backslashes_parse_in_linear_time() -> None:
     jar = Cookies()
     jar.extract("https", "h.test", "/", ['a="' + "\\" * 100_000 + '"'])
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("value", ["\t0", "a\tb", "x\x01", "semi;colon", "del\x7f"])
+def test_caller_cookies_with_a_ctl_or_semicolon_are_refused(value: str) -> None:
+    """RFC 6265 §4.1.1: a cookie holds no CTL, HTAB included (which a header value could
+    otherwise carry); found by the long run of the no-CTL-on-the-wire property."""
+    client = restwell.Client()
+    with pytest.raises(restwell.InvalidHeader, match="Invalid cookie"):
+        client.build_request("GET", "http://h.test/", cookies={"c": value})

@@ -11,6 +11,7 @@ and a client without auth, cookies or hooks pays nothing for those features.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import typing
 from collections.abc import Mapping
@@ -53,6 +54,9 @@ _URL_CACHE_SIZE = 512
 _SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
 _CALLER = "restwell.caller_cookies"
 _ROUTES = "restwell.proxy_routes"
+# RFC 6265 §4.1.1: no CTL (HTAB included, which a header value could otherwise carry) and no
+# ';' in a cookie the caller gives.
+_BAD_COOKIE_VALUE = re.compile(r"[\x00-\x1f\x7f;]")
 _RETRY = "restwell.retry"
 
 
@@ -564,7 +568,7 @@ def _add_cookies(
     given = dict(call) if isinstance(call, Mapping) else {c.name: c.value for c in call or ()}
     pairs = []
     for name, value in given.items():
-        if not name or any(c in name for c in "=;, \t") or any(c in value for c in ";\r\n\x00"):
+        if not name or any(c in name for c in "=;, \t") or _BAD_COOKIE_VALUE.search(value):
             raise InvalidHeader(f"Invalid cookie {name!r}: names and values cannot hold ';', "
                                 "'=' or control characters")
         pairs.append(f"{name}={value}")

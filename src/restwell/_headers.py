@@ -134,7 +134,7 @@ class Headers(typing.MutableMapping[str, str]):
     def has_any(self, lowered_names: typing.AbstractSet[str]) -> bool:
         """Is any of these (lower-case) names present? One pass over the fields (a plain
         loop: on the hot path, any() over a generator costs twice as much)."""
-        for name, _ in self._list:
+        for name, _ in self._list:  # noqa: SIM110
             if name.lower() in lowered_names:
                 return True
         return False
@@ -194,7 +194,7 @@ class Headers(typing.MutableMapping[str, str]):
         if not isinstance(key, str):
             return False
         lkey = key.lower()
-        for name, _ in self._list:
+        for name, _ in self._list:  # noqa: SIM110 (a plain loop: see has_any)
             if name.lower() == lkey:
                 return True
         return False
