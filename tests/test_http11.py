@@ -208,3 +208,37 @@ def test_differential_h11(status: int, headers: list[tuple[str, str]], body: byt
     assert ours.take_body() == theirs[2]
     if framing != "close" or head or status in (204, 304):
         assert ours.keep_alive == (keep and theirs[3])
+
+
+def test_one_parser_reads_the_responses_of_a_connection_in_turn() -> None:
+    p = ResponseParser(False)
+    llhttp = p._parser
+    p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+    assert p.complete and p.keep_alive and p.take_body() == b"hi"
+    p.start(False)
+    assert not p.complete and p.status == 0 and p.received == 0
+    p.feed(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    assert p.status == 201 and p.complete and p.keep_alive and p.take_body() == b"abc"
+    assert p._parser is llhttp  # kept: making one per response costs more than the parsing
+
+
+def test_a_head_response_leaves_llhttp_mid_message_so_the_next_gets_a_new_one() -> None:
+    p = ResponseParser(True)
+    p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+    assert p.complete and p.keep_alive
+    p.start(False)
+    p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert p.complete and p.take_body() == b"ok"
+
+
+def test_part_of_a_second_response_in_the_same_read_spoils_the_connection() -> None:
+    p = ResponseParser(False)
+    p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nX-")
+    assert p.complete and p.take_body() == b"ok"
+    assert not p.keep_alive  # the next request would read the rest of that head
+
+
+def test_close_drops_llhttp_and_the_reference_cycle() -> None:
+    p = ResponseParser(False)
+    p.close()
+    assert p._parser is None

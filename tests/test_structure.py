@@ -29,7 +29,7 @@ EXPECTED = {
 LAYERS = {
     "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
     "_content": 0, "_multipart": 0, "_bodies": 0, "_decoders": 0, "_models": 0,
-    "_proxy": 0, "_retry": 0,
+    "_proxy": 0, "_retry": 0, "_json": 0,
     "_http11": 1,
     "_tls": 2, "_eyeballs": 2, "_net": 2, "_tunnel": 2, "_async_tunnel": 2, "_pool": 2,
     "_transport": 2,

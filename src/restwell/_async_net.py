@@ -1,11 +1,17 @@
 """asyncio connections: a Protocol whose callbacks feed the shared ``ResponseParser``.
 
-No StreamReader and no thread pool: asyncio calls ``data_received`` with each read, the bytes
-go straight into the parser, and the one task waiting on the connection is woken only when
-what it waits for is there (the head, the whole response, or more body). That is one future
-and at most one timer per wait.
+No StreamReader and no thread pool: asyncio reads into a buffer the protocol lends it
+(``BufferedProtocol``), the bytes go straight into the parser, and the one task waiting on
+the connection is woken only when what it waits for is there (the head, the whole response,
+or more body). That is one future and at most one timer per wait.
 
-Timeouts. A read timeout bounds each silence, not the whole body: ``data_received`` notes the
+Reads. The connection is a ``BufferedProtocol``: asyncio's selector transport would otherwise
+``recv`` into a fresh 256 KiB bytes object per read, which glibc serves with mmap, mremap and
+munmap (three system calls and a page fault for a 300-byte response). All connections of one
+event loop share one read buffer: the loop calls ``get_buffer``, reads, and calls
+``buffer_updated`` in one go on its one thread, and the bytes are copied out at once.
+
+Timeouts. A read timeout bounds each silence, not the whole body: ``buffer_updated`` notes the
 time of each read. Each connection has at most one timer, and it is lazy: a wait only records
 when it would expire, and arms the timer if none is armed for that time or earlier. When the
 timer fires it expires the wait whose time has come, or re-arms itself for the wait (or the
@@ -28,6 +34,7 @@ import contextlib
 import socket
 import time
 import typing
+import weakref
 
 from ._content import BodyStream
 from ._exceptions import WriteError
@@ -37,13 +44,27 @@ from ._http11 import ResponseParser
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
+    from ._config import Limits
+
 __all__ = ["AsyncConnection", "open_async_connection", "HEAD", "COMPLETE", "BODY"]
 
 HEAD, COMPLETE, BODY, CONTINUE = 1, 2, 3, 4  # what a waiting task waits for
 HIGH_WATER = 1024 * 1024
 SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the buffer
+READ_BUFFER = 256 * 1024  # asyncio's own read size
 _monotonic = time.monotonic
 _running_loop = asyncio._get_running_loop
+_BUFFERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _read_buffer(loop: asyncio.AbstractEventLoop) -> memoryview:
+    """The read buffer every connection of ``loop`` lends the loop (see Reads, above)."""
+    buffer = _BUFFERS.get(loop)
+    if buffer is None:
+        buffer = _BUFFERS[loop] = memoryview(bytearray(READ_BUFFER))
+    return buffer
 
 
 async def open_async_connection(
@@ -86,20 +107,22 @@ def _is_ip(host: str) -> bool:
     return False
 
 
-class AsyncConnection(asyncio.Protocol):
+class AsyncConnection(asyncio.BufferedProtocol):
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "_buffered", "_deadline", "_drain", "_due", "_error", "_last_read", "_mode", "_paused",
-        "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused", "closed", "idle_since",
-        "key", "loop", "parser", "served", "transport",
+        "_buf", "_buffered", "_deadline", "_drain", "_due", "_error", "_last_read", "_mode",
+        "_paused", "_rp", "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused",
+        "closed", "idle_since", "key", "loop", "parser", "served", "transport",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
         self.loop = loop
         self.key = key
+        self._buf = _read_buffer(loop)
         self.transport: asyncio.Transport | None = None
-        self.parser: ResponseParser | None = None
+        self.parser: ResponseParser | None = None  # while an exchange runs: _rp
+        self._rp: ResponseParser | None = None  # one per connection, reused (start())
         self.closed = False
         self.idle_since = 0.0
         self.served = 0
@@ -129,7 +152,11 @@ class AsyncConnection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buf
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = self._buf[:nbytes].tobytes()  # the buffer is shared: keep a copy
         parser = self.parser
         if parser is None:  # the server spoke while no request was waiting: out of sync
             self.closed = True
@@ -202,8 +229,20 @@ class AsyncConnection(asyncio.Protocol):
         # calls) cannot be driven from this one: the pool closes it and opens another.
         return not self.closed and self.loop is _running_loop()
 
-    def start(self, parser: ResponseParser) -> None:
-        """A new exchange on this connection."""
+    def start(self, head_request: bool, limits: Limits) -> ResponseParser:
+        """A new exchange on this connection; returns its parser (one per connection)."""
+        parser = self._rp
+        if parser is None:
+            parser = self._rp = ResponseParser(
+                head_request, limits.max_header_bytes, limits.max_header_count
+            )
+        else:
+            parser.start(head_request)
+        self.begin(parser)
+        return parser
+
+    def begin(self, parser: ResponseParser) -> None:
+        """An exchange read by ``parser`` (``start``'s, or a CONNECT's own)."""
         self.parser = parser
         self._error = None
         self._due = None
@@ -402,6 +441,8 @@ class AsyncConnection(asyncio.Protocol):
 
     def _shut(self, abort: bool) -> None:
         self.closed = True
+        if self._rp is not None:
+            self._rp.close()
         transport = self.transport
         if transport is None:
             return

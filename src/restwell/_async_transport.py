@@ -118,9 +118,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 raise
             if conn is None:
                 conn = await self._acquire(key, request, timeout, deadline, ready)
-            parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
-                                    limits.max_header_count)
-            conn.start(parser)
+            parser = conn.start(request.method == "HEAD", limits)
             phase = "write"
             try:
                 wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None

@@ -61,7 +61,7 @@ async def open_async_via_proxy(
 
 async def _connect_tunnel(conn: AsyncConnection, proxy: Proxy, host: str, port: int) -> None:
     parser = ResponseParser(True)  # a 2xx to CONNECT has no body; any other ends the socket
-    conn.start(parser)
+    conn.begin(parser)
     conn.transport.write(connect_head(host, port, proxy))  # type: ignore[union-attr]
     error = None
     try:

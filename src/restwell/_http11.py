@@ -43,38 +43,61 @@ def encode_head(method: str, target: str, headers: Headers) -> bytes:
 
 
 class ResponseParser:
-    """Parses one response off one connection.
+    """Parses the responses of one connection, one at a time (``start`` before each).
 
-    Written for the hot path: attributes have class-level defaults so construction sets only
-    what differs, ``on_header`` only appends, and framing details that matter only when the
-    server closes early (Content-Length, chunked) are worked out then, in ``feed_eof``.
+    Written for the hot path: one parser per connection, three callbacks per response, and
+    framing details that matter only when the server closes early (Content-Length, chunked)
+    are worked out then, in ``feed_eof``.
     """
 
-    status = 0
-    http_version = "HTTP/1.1"
-    headers_done = False
-    complete = False
-    keep_alive = False
-    body_bytes = 0
-    head = b""
-    interim = 0
-    received = 0
-    _head_bytes = 0
-    _error: Exception | None = None
-    _in_interim = False
-    _body_unsent = False
-    _fields: list[tuple[bytes, bytes]] | None = None
+    status: int
+    http_version: str
+    headers_done: bool
+    complete: bool
+    keep_alive: bool
+    body_bytes: int
+    head: bytes
+    interim: int
+    received: int
+    _head_bytes: int
+    _error: Exception | None
+    _in_interim: bool
+    _body_unsent: bool
+    _fields: list[tuple[bytes, bytes]] | None
 
-    def __init__(self, head_request: bool, max_head: int = 65536, max_count: int = 100) -> None:
-        # The parser and this object refer to each other; _done() breaks the cycle so a
-        # finished response is freed at once instead of waiting for the cyclic GC.
-        self._parser: typing.Any = httptools.HttpResponseParser(self)
-        self._head_request = head_request
+    def __init__(
+        self, head_request: bool = False, max_head: int = 65536, max_count: int = 100
+    ) -> None:
         self._max_head = max_head
         self._max_overhead = (MAX_INTERIM + 2) * max_head  # heads, 1xx heads and trailers
         self._max_count = max_count
+        self._parser: typing.Any = None
+        self.start(head_request)
+
+    def start(self, head_request: bool) -> None:
+        """Ready for the next response on the same connection.
+
+        Per-response state goes back to its defaults; llhttp's parser is kept, since making
+        one costs more than parsing a small response, unless the last response left it
+        mid-message (a HEAD response, an error). The parser and this object refer to each
+        other: ``close()`` breaks that cycle.
+        """
+        if self._parser is None:
+            self._parser = httptools.HttpResponseParser(self)
+        self._head_request = head_request
         self._chunks: list[bytes] = []  # what was fed until the head was complete
         self.body: list[bytes] = []
+        self.status = self.body_bytes = self.interim = self.received = self._head_bytes = 0
+        self.headers_done = self.complete = self.keep_alive = False
+        self._in_interim = self._body_unsent = False
+        self.http_version = "HTTP/1.1"
+        self.head = b""
+        self._error = None
+        self._fields = None
+
+    def close(self) -> None:
+        """The connection is gone: drop llhttp's parser (and the reference cycle)."""
+        self._parser = None
 
     @property
     def reason(self) -> bytes:
@@ -94,18 +117,20 @@ class ResponseParser:
     def feed(self, data: bytes) -> None:
         size = len(data)
         self.received += size
-        parser = self._parser
-        if parser is None:  # bytes after a complete response: the stream is out of sync
+        if self.complete:  # bytes after a complete response: the stream is out of sync
             self.keep_alive = False
             return
+        parser = self._parser
         if not self.headers_done:
             self._head_bytes += size
             self._chunks.append(data)
         try:
             parser.feed_data(data)
         except httptools.HttpParserUpgrade:
+            self._parser = None
             raise RemoteProtocolError("the server switched protocols (101) unasked") from None
         except httptools.HttpParserError as exc:
+            self._parser = None  # llhttp stops for good after an error
             if self._error is not None:
                 raise self._error from None
             if self.complete:  # garbage after a whole response: keep it, drop the connection
@@ -177,7 +202,7 @@ class ResponseParser:
         if remaining == 0:
             self.keep_alive = self._connection_reusable()
             self.complete = True
-            self._parser = None
+            self._parser = None  # llhttp never saw the body: it is still mid-message
 
     def take_body(self) -> bytes:
         chunks = self.body
@@ -187,6 +212,10 @@ class ResponseParser:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     # -- httptools callbacks -------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second response began after ours: the stream is out of sync
+            self.keep_alive = False
 
     def _fail(self, error: Exception) -> None:
         self._error = error
@@ -212,7 +241,8 @@ class ResponseParser:
         self.headers_done = True
         if self._head_request:
             # llhttp would wait for a body that never comes; judge reuse by version and
-            # the Connection field alone.
+            # the Connection field alone. That llhttp is mid-message: the next response
+            # gets a new one.
             self.keep_alive = self._connection_reusable()
             self.complete = True
             self._parser = None
@@ -223,8 +253,9 @@ class ResponseParser:
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self._chunks = []
         start = 0
-        for _ in range(self.interim):
-            start = data.index(b"\r\n\r\n", start) + 4
+        if self.interim:
+            for _ in range(self.interim):
+                start = data.index(b"\r\n\r\n", start) + 4
         end = data.index(b"\r\n\r\n", start)
         head = self.head = data[start:end]
         # A field line takes at least 4 bytes ("a:" CRLF): only a long head can hold too many.
@@ -273,4 +304,3 @@ class ResponseParser:
             return
         self.keep_alive = self._parser.should_keep_alive() and not self._body_unsent
         self.complete = True
-        self._parser = None

@@ -23,6 +23,7 @@ from ._exceptions import (
     StreamConsumed,
 )
 from ._headers import Headers, HeaderTypes, check_method, parse_fields, reason_of
+from ._json import loads
 from ._urls import URL, QueryParams
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -198,10 +199,14 @@ class Response:
 
     def _set_cookie_fields(self) -> list[str]:
         head = self._raw_head
+        # Most heads are ruled out without splitting or lower-casing them. (find(), not
+        # "in": bytes.__contains__ first tries the needle as an int, and raising and
+        # clearing that TypeError costs more than the search.)
         if head is not None and (
-            (b"-c" not in head and b"-C" not in head) or b"set-cookie" not in head.lower()
+            (head.find(b"-c") < 0 and head.find(b"-C") < 0)
+            or head.lower().find(b"set-cookie") < 0
         ):
-            return []  # most heads are ruled out without splitting or lower-casing them
+            return []
         return self.headers.get_list("set-cookie")
 
     @property
@@ -295,9 +300,9 @@ class Response:
         head = self._raw_head
         if head is not None:  # off the wire: look for the field before splitting the head
             # No "-e" in any case, no Content-Encoding: most heads are ruled out without
-            # lower-casing them.
-            if (b"-e" not in head and b"-E" not in head) or (
-                b"content-encoding" not in head.lower()
+            # lower-casing them (find(): see _set_cookie_fields).
+            if (head.find(b"-e") < 0 and head.find(b"-E") < 0) or (
+                head.lower().find(b"content-encoding") < 0
             ):
                 return None
             values = [v for n, v in self._wire_fields() if n.lower() == b"content-encoding"]
@@ -324,14 +329,13 @@ class Response:
         return self.content.decode(self.encoding, "replace")
 
     def json(self, **kwargs: typing.Any) -> typing.Any:
-        import json
-
         content = self.content
         try:
             if kwargs or content[:3] == b"\xef\xbb\xbf":
+                import json
+
                 return json.loads(content, **kwargs)
-            # RFC 8259: JSON on the wire is UTF-8; decoding it here skips loads()' sniffing
-            return _json_decoder().decode(content.decode("utf-8"))
+            return loads(content)  # UTF-8 (RFC 8259); see _json
         except ValueError as exc:
             snippet = content[:80].decode("utf-8", "replace")
             raise DecodingError(
@@ -521,18 +525,6 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
-
-
-_JSON_DECODER: list[typing.Any] = []
-
-
-def _json_decoder() -> typing.Any:
-    """One shared decoder, made on first use so that ``import restwell`` stays light."""
-    if not _JSON_DECODER:
-        import json
-
-        _JSON_DECODER.append(json.JSONDecoder())
-    return _JSON_DECODER[0]
 
 
 _REASONS = {

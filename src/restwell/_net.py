@@ -34,6 +34,7 @@ from ._http11 import ResponseParser
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
+    from ._config import Limits
     from ._models import Request
 
 __all__ = ["Connection", "open_connection", "map_error", "remaining"]
@@ -170,8 +171,8 @@ class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "served",
-        "sock", "recv", "sendall", "_timeout_box",
+        "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "parser",
+        "served", "sock", "recv", "sendall", "_timeout_box",
     )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
@@ -179,6 +180,7 @@ class Connection:
         self.key = key
         self.idle_since = 0.0
         self.served = 0
+        self.parser: ResponseParser | None = None  # one per connection, reused (start())
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
         self._timeout: float | None = -1.0
@@ -203,6 +205,17 @@ class Connection:
     def is_usable(self) -> bool:
         """False when the peer closed or sent bytes while the connection sat idle."""
         return not self._poller.poll(0)
+
+    def start(self, head_request: bool, limits: Limits) -> ResponseParser:
+        """The parser for the next exchange on this connection."""
+        parser = self.parser
+        if parser is None:
+            parser = self.parser = ResponseParser(
+                head_request, limits.max_header_bytes, limits.max_header_count
+            )
+        else:
+            parser.start(head_request)
+        return parser
 
     def _set_timeout(self, value: float | None) -> None:
         if value != self._timeout:
@@ -325,6 +338,8 @@ class Connection:
         return self.recv(size)
 
     def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
         try:
             self.sock.close()
         except OSError:  # pragma: no cover - closing never matters to the caller

@@ -150,8 +150,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
                 raise
             if conn is None:
                 conn = self._open(key, request, timeout, deadline)
-            parser = ResponseParser(request.method == "HEAD", limits.max_header_bytes,
-                                    limits.max_header_count)
+            parser = conn.start(request.method == "HEAD", limits)
             phase = "write"
             try:
                 wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None

@@ -1,0 +1,117 @@
+"""``_json.loads(body)`` must return exactly what ``json.loads`` returns for the body's UTF-8
+text (RFC 8259), and raise where it raises.
+
+Both of its paths are checked (msgspec's decoder with the stdlib behind it, and the stdlib's
+scanner called directly) on the inputs where they could part ways: numbers of every size
+(orjson, for one, turns a 20-digit integer into a float), what msgspec refuses and the stdlib
+accepts, whitespace, trailing data, escapes, and arbitrary JSON documents.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import typing
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from restwell import _json
+
+PATHS = {"msgspec": _json._choose(True), "stdlib": _json._choose(False)}
+
+EDGES = [
+    "123456789012345678901234567890", "-9223372036854775809", "18446744073709551616",
+    "9223372036854775807", "-0", "-0.0", "1E5", "1e400", "-1e400", "5e-324", "0.1",
+    "1.7976931348623157e308", "123.456e-789", "NaN", "Infinity", "-Infinity",
+    '"\\ud800"', '"\\ud83d\\ude00"', '"\\u0000"', '"\\/"', '{"a":1,"a":2}', '{"":0}',
+    " [1] ", "\n\t[1]\r\n", "[1] x", "[1]\x0c", "\x0c[1]", "[1,]", '{"a":1,}', "01", "1.",
+    ".5", "+1", '"\\x"', '"a\x01b"', "true ", "", " ", "[", '"\u2028"', '["\ufeff"]',
+    "[" * 5000 + "]" * 5000, '{"a": [1, 2.5, "x", null, true, false, {"b": {}}]}',
+]
+
+
+def outcome(decode: typing.Callable[[bytes], typing.Any], data: bytes) -> tuple[str, object]:
+    try:
+        return "ok", decode(data)
+    except RecursionError:
+        return "error", "RecursionError"
+    except ValueError as exc:
+        return "error", type(exc).__name__
+
+
+def same(a: object, b: object) -> bool:
+    """Equal, with the same types all the way down (1 == 1.0 is not good enough), NaN
+    equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b or (math.isnan(a) and math.isnan(b))  # type: ignore[arg-type]
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)  # type: ignore[index]
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
+    return a == b
+
+
+def check(data: bytes) -> None:
+    expected = outcome(lambda d: json.loads(d.decode("utf-8")), data)
+    for name, decode in PATHS.items():
+        got = outcome(decode, data)
+        assert got[0] == expected[0], (name, data[:60], got, expected)
+        assert same(got[1], expected[1]) if got[0] == "ok" else True, (name, data[:60])
+
+
+@pytest.mark.parametrize("text", EDGES, ids=range(len(EDGES)))
+def test_edge_cases_decode_as_the_stdlib_does(text: str) -> None:
+    check(text.encode("utf-8", "surrogatepass"))
+
+
+def test_invalid_utf8_is_a_value_error_on_both_paths() -> None:
+    for decode in PATHS.values():
+        with pytest.raises(ValueError):
+            decode(b'{"a": "\xff"}')
+
+
+def test_the_msgspec_path_really_uses_msgspec() -> None:
+    pytest.importorskip("msgspec")
+    assert PATHS["msgspec"].__name__ == "with_msgspec"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from(["", " ", "\n", "\t\r\n "]), st.booleans())
+def test_any_document_decodes_as_the_stdlib_does(
+    value: object, space: str, ascii_only: bool
+) -> None:
+    text = space + json.dumps(value, ensure_ascii=ascii_only) + space
+    check(text.encode("utf-8"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,4})?",
+                     fullmatch=True))
+def test_any_number_decodes_as_the_stdlib_does(number: str) -> None:
+    check(number.encode())
+    check(f'{{"n": {number}}}'.encode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64))
+def test_any_bytes_decode_or_fail_as_the_stdlib_does(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        for decode in PATHS.values():
+            with pytest.raises(ValueError):
+                decode(data)
+        return
+    check(data)
