@@ -69,12 +69,19 @@ def _read_buffer(loop: asyncio.AbstractEventLoop) -> memoryview:
 
 async def open_async_connection(
     host: str, port: int, context: ssl.SSLContext | None, timeout: float | None,
-    key: tuple[typing.Any, ...],
+    key: tuple[typing.Any, ...], own_tls: bool = True,
 ) -> AsyncConnection:
+    """A connection to ``host``; with ``context``, TLS already negotiated: on asyncio's own
+    selector loops by ``TLSConnection`` (unless ``own_tls`` is off), elsewhere (uvloop) by
+    the loop's TLS transport."""
     loop = asyncio.get_running_loop()
     kwargs: dict[str, typing.Any] = {}
+    factory: type[AsyncConnection] = AsyncConnection
     if context is not None:
-        kwargs = {"ssl": context, "server_hostname": host, "ssl_handshake_timeout": timeout}
+        if own_tls and isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop):
+            factory = TLSConnection
+        else:
+            kwargs = {"ssl": context, "server_hostname": host, "ssl_handshake_timeout": timeout}
     async with asyncio.timeout(timeout):
         target: dict[str, typing.Any] = {"host": host, "port": port}
         if not _is_ip(host):
@@ -84,8 +91,14 @@ async def open_async_connection(
             elif addresses:
                 target = {"host": addresses[0][1][0], "port": port}
         _, conn = await loop.create_connection(
-            lambda: AsyncConnection(loop, key), **target, **kwargs
+            lambda: factory(loop, key), **target, **kwargs
         )
+        if isinstance(conn, TLSConnection):
+            try:
+                await conn.handshake(context, host)  # type: ignore[arg-type]
+            except BaseException:
+                conn.abort()
+                raise
     return conn
 
 
@@ -113,7 +126,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     __slots__ = (
         "_buf", "_buffered", "_deadline", "_drain", "_due", "_error", "_last_read", "_mode",
         "_paused", "_rp", "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused",
-        "closed", "idle_since", "key", "loop", "parser", "served", "transport",
+        "closed", "idle_since", "key", "loop", "parser", "served", "transport", "write",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
@@ -121,6 +134,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.key = key
         self._buf = _read_buffer(loop)
         self.transport: asyncio.Transport | None = None
+        self.write: typing.Callable[[bytes | memoryview], None] = _not_connected
         self.parser: ResponseParser | None = None  # while an exchange runs: _rp
         self._rp: ResponseParser | None = None  # one per connection, reused (start())
         self.closed = False
@@ -147,7 +161,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     # -- asyncio callbacks ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = typing.cast(asyncio.Transport, transport)
+        self.use_transport(typing.cast(asyncio.Transport, transport))
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -156,7 +170,10 @@ class AsyncConnection(asyncio.BufferedProtocol):
         return self._buf
 
     def buffer_updated(self, nbytes: int) -> None:
-        data = self._buf[:nbytes].tobytes()  # the buffer is shared: keep a copy
+        self._received(self._buf[:nbytes].tobytes())  # the buffer is shared: keep a copy
+
+    def _received(self, data: bytes) -> None:
+        """Response bytes: into the parser, and wake the waiting task if it has its due."""
         parser = self.parser
         if parser is None:  # the server spoke while no request was waiting: out of sync
             self.closed = True
@@ -223,6 +240,11 @@ class AsyncConnection(asyncio.BufferedProtocol):
             drain.set_result(None)
 
     # -- used by the transport -----------------------------------------------------------------
+
+    def use_transport(self, transport: asyncio.Transport) -> None:
+        """Send and read through ``transport`` (the TCP one, or TLS started on it)."""
+        self.transport = transport
+        self.write = transport.write
 
     def is_usable(self) -> bool:
         # A connection made on another event loop (a client reused across asyncio.run()
@@ -366,7 +388,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
             body is None or (type(body) is bytes and len(body) <= SLICE)
         ):
             return False
-        self.transport.write(head if body is None else head + body)  # type: ignore[union-attr]
+        self.write(head if body is None else head + body)
         return True
 
     async def send(
@@ -375,7 +397,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     ) -> None:
         if self.closed:
             raise ConnectionResetError("the server closed the connection")
-        write = self.transport.write  # type: ignore[union-attr]
+        write = self.write
         if body is None:
             write(head)
         elif isinstance(body, bytes):
@@ -397,7 +419,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
     async def _send_stream(
         self, body: BodyStream, timeout: float | None, deadline: float | None
     ) -> None:
-        write = self.transport.write  # type: ignore[union-attr]
+        write = self.write
         chunked = body.length is None
         sent = 0
         async for chunk in body.aiter_chunks():
@@ -463,6 +485,117 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class TLSConnection(AsyncConnection):
+    """An ``AsyncConnection`` that runs TLS itself, over a plain TCP transport.
+
+    asyncio's TLS transport (``sslproto``) is Python too, and general: a dozen calls per
+    read and per write between the socket and the protocol. This one does what an HTTP/1.1
+    client needs with the same ``ssl.SSLObject`` over memory BIOs: a read decrypts straight
+    into the loop's shared buffer and hands the plaintext to ``_received``; a write encrypts
+    and passes the records to the TCP transport. Certificate and host name checks are the
+    SSLContext's, as with any TLS socket. Used on asyncio's selector loops; uvloop's TLS
+    transport is compiled and is used as it is.
+    """
+
+    __slots__ = ("_handshaking", "_secure", "_tls", "_tls_in", "_tls_out")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
+        super().__init__(loop, key)
+        self._tls: ssl.SSLObject | None = None
+        self._tls_in: ssl.MemoryBIO | None = None
+        self._tls_out: ssl.MemoryBIO | None = None
+        self._handshaking: asyncio.Future[None] | None = None
+        self._secure = False  # the handshake is done
+
+    async def handshake(self, context: ssl.SSLContext, host: str) -> None:
+        """Negotiate TLS (bounded by the caller's connect timeout)."""
+        import ssl
+
+        incoming, self._tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self._tls_in = incoming
+        tls = self._tls = context.wrap_bio(incoming, self._tls_out, server_hostname=host)
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                if self.closed:
+                    raise ConnectionResetError(
+                        "the server closed the connection during the TLS handshake"
+                    ) from None
+                waiter = self._handshaking = self.loop.create_future()
+                try:
+                    await waiter
+                finally:
+                    self._handshaking = None
+        self._flush()
+        self.write = self._write_tls
+        self._secure = True
+
+    def buffer_updated(self, nbytes: int) -> None:
+        import ssl
+
+        buffer = self._buf
+        self._tls_in.write(buffer[:nbytes])  # type: ignore[union-attr]
+        if not self._secure:
+            self._wake_handshake()
+            return
+        read = self._tls.read  # type: ignore[union-attr]
+        try:
+            while True:  # every whole record the read brought; the buffer is free again
+                count: int = read(READ_BUFFER, buffer)  # type: ignore[assignment]
+                if not count:
+                    break
+                self._received(buffer[:count].tobytes())
+                if self.closed:
+                    return
+        except ssl.SSLWantReadError:
+            pass  # the rest of a record is still on its way
+        except ssl.SSLZeroReturnError:
+            pass  # close_notify: the TCP close that follows ends the response
+        except ssl.SSLError as exc:
+            self._error = exc
+            self._wake()
+            return
+        if self._tls_out.pending:  # type: ignore[union-attr]  # a TLS 1.3 key update answer
+            self._flush()
+
+    def _write_tls(self, data: bytes | memoryview) -> None:
+        self._tls.write(data)  # type: ignore[union-attr]
+        self.transport.write(self._tls_out.read())  # type: ignore[union-attr]
+
+    def _flush(self) -> None:
+        data = self._tls_out.read()  # type: ignore[union-attr]
+        if data and not self.closed:
+            self.transport.write(data)  # type: ignore[union-attr]
+
+    def _wake_handshake(self) -> None:
+        waiter = self._handshaking
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._wake_handshake()
+
+    def close(self) -> None:
+        """Close with a close_notify alert (RFC 9112 §9.8), then the TCP connection."""
+        tls = self._tls
+        if tls is not None and self._secure and not self.closed:
+            import ssl
+
+            with contextlib.suppress(ssl.SSLError):
+                tls.unwrap()  # writes the alert, then wants the server's: not waited for
+            with contextlib.suppress(Exception):
+                self._flush()
+        super().close()
+
+
+def _not_connected(data: bytes | memoryview) -> None:
+    raise ConnectionResetError("the connection is not open")
 
 
 def _ready(parser: ResponseParser, mode: int) -> bool:

@@ -41,7 +41,9 @@ async def open_async_via_proxy(
         return conn
     outer = context() if proxy.scheme == "https" else None
     try:
-        conn = await open_async_connection(proxy.host, proxy.port, outer, timeout, key)
+        # TLS to the proxy by asyncio's own transport, which start_tls() can wrap again
+        conn = await open_async_connection(proxy.host, proxy.port, outer, timeout, key,
+                                           own_tls=False)
     except OSError as exc:
         raise proxy_unreachable(proxy, exc) from exc
     if scheme != "https":
@@ -49,10 +51,10 @@ async def open_async_via_proxy(
     try:
         async with asyncio.timeout(timeout):
             await _connect_tunnel(conn, proxy, host, port)
-            conn.transport = await loop.start_tls(
+            conn.use_transport(await loop.start_tls(  # type: ignore[arg-type]
                 conn.transport, conn, context(), server_hostname=host,  # type: ignore[arg-type]
                 ssl_handshake_timeout=timeout,
-            )
+            ))
     except BaseException:
         conn.abort()
         raise
@@ -62,7 +64,7 @@ async def open_async_via_proxy(
 async def _connect_tunnel(conn: AsyncConnection, proxy: Proxy, host: str, port: int) -> None:
     parser = ResponseParser(True)  # a 2xx to CONNECT has no body; any other ends the socket
     conn.begin(parser)
-    conn.transport.write(connect_head(host, port, proxy))  # type: ignore[union-attr]
+    conn.write(connect_head(host, port, proxy))
     error = None
     try:
         await conn.wait(HEAD, None, None)
