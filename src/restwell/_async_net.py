@@ -207,7 +207,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 self._paused = True
                 self.transport.pause_reading()  # type: ignore[union-attr]
         waiter = self._waiter
-        if waiter is not None and _ready(parser, mode):
+        if waiter is not None and (parser.complete or _ready(parser, mode)):
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
@@ -320,9 +320,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
         """The future to await for the head, the whole response or more body; None when
         there is nothing to wait for: it is there already (a server may answer while the
         body is still going out), or the connection failed (``check`` says how)."""
-        parser = self.parser
-        assert parser is not None
-        if self._error is not None or self.closed or _ready(parser, mode):
+        parser: ResponseParser = self.parser  # type: ignore[assignment]
+        if parser.complete or self._error is not None or self.closed or _ready(parser, mode):
             return None
         if mode == COMPLETE:
             self._resume()  # reading may have paused while the head was awaited: read it all

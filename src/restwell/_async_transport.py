@@ -20,7 +20,7 @@ from ._async_pool import AsyncConnectionPool
 from ._async_tunnel import open_async_via_proxy
 from ._config import Timeout
 from ._exceptions import ProxyError, RequestError, StreamClosed
-from ._http11 import ResponseParser, encode_head
+from ._http11 import encode_head
 from ._models import EXPECT_CONTINUE, Request, Response
 from ._net import remaining
 from ._proxy import Proxy
@@ -64,6 +64,8 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         return self._pool
 
     async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        # One coroutine for the whole exchange (the sync transport's handle_request and
+        # _exchange together): each coroutine layer costs about a thousand instructions.
         url = request.url
         if url.scheme != "http" and url.scheme != "https":
             raise unsupported(request)
@@ -71,53 +73,21 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         deadline = None if timeout.total is None else _monotonic() + timeout.total
         if request.proxy is None:
             head = encode_head(request.method, url.target, request.headers)
+            key = url.origin
         else:
             head = request_head(request)
+            key = pool_key(request)
         started = time.perf_counter()
-        conn = await self._exchange(request, head, timeout, deadline)
-        parser: ResponseParser = conn.parser  # type: ignore[assignment]
-        response = Response._from_wire(parser, request)
-        if stream and not parser.complete:
-            response.max_decompressed_size = self._limits.max_decompressed_size
-            response._astream = AsyncConnectionStream(self, conn, request, timeout, deadline)
-            response._started = started
-            return response
-        if not parser.complete:
-            try:
-                await conn.wait(COMPLETE, timeout.read, deadline)
-            except BaseException as exc:
-                self._release(conn, False)
-                raise mapped(exc, "read", request, deadline) from None
-        response._raw_body = parser.take_body()
-        self._release(conn, parser.keep_alive)
-        if self._limits.max_decompressed_size != Response.max_decompressed_size:
-            response.max_decompressed_size = self._limits.max_decompressed_size
-        response._elapsed = time.perf_counter() - started
-        return response
-
-    def _release(self, conn: AsyncConnection, reusable: bool) -> None:
-        conn.finish()
-        if not reusable:
-            conn.abort()  # half-read or out of sync: never reused, unsent bytes dropped
-        self._pool.release(conn, reusable)
-
-    async def _exchange(
-        self, request: Request, head: bytes, timeout: Timeout, deadline: float | None
-    ) -> AsyncConnection:
-        """Send the request and wait for the response head, retrying once on a stale
-        connection."""
         body = request.body
         limits = self._limits
-        key = request.url.origin if request.proxy is None else pool_key(request)
         pool = self._pool
-        for attempt in (0, 1):
+        for attempt in (0, 1):  # a second time only on a stale connection (see _transport)
             try:
-                ready, conn = pool.acquire_nowait(key)
+                ready, idle = pool.acquire_nowait(key)
             except RequestError as exc:
                 exc._request = request
                 raise
-            if conn is None:
-                conn = await self._acquire(key, request, timeout, deadline, ready)
+            conn = idle or await self._acquire(key, request, timeout, deadline, ready)
             parser = conn.start(request.method == "HEAD", limits)
             phase = "write"
             try:
@@ -139,12 +109,35 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
                 if attempt == 0 and stale(conn.served, parser, request, exc):
                     continue
                 raise mapped(exc, phase, request, deadline) from None
-            conn.served += 1
-            if parser.status == 407 and len(key) > 3 and forwarded(request):
+            break
+        conn.served += 1
+        if parser.status == 407 and len(key) > 3 and forwarded(request):
+            self._release(conn, False)
+            raise proxy_refused(request)
+        response = Response._from_wire(parser, request)
+        if stream and not parser.complete:
+            response.max_decompressed_size = limits.max_decompressed_size
+            response._astream = AsyncConnectionStream(self, conn, request, timeout, deadline)
+            response._started = started
+            return response
+        if not parser.complete:
+            try:
+                await conn.wait(COMPLETE, timeout.read, deadline)
+            except BaseException as exc:
                 self._release(conn, False)
-                raise proxy_refused(request)
-            return conn
-        raise AssertionError("unreachable")  # pragma: no cover
+                raise mapped(exc, "read", request, deadline) from None
+        response._raw_body = parser.take_body()
+        self._release(conn, parser.keep_alive)
+        if limits.max_decompressed_size != Response.max_decompressed_size:
+            response.max_decompressed_size = limits.max_decompressed_size
+        response._elapsed = time.perf_counter() - started
+        return response
+
+    def _release(self, conn: AsyncConnection, reusable: bool) -> None:
+        conn.finish()
+        if not reusable:
+            conn.abort()  # half-read or out of sync: never reused, unsent bytes dropped
+        self._pool.release(conn, reusable)
 
     async def _acquire(
         self, key: tuple[typing.Any, ...], request: Request, timeout: Timeout,

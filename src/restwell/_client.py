@@ -36,7 +36,7 @@ from ._exceptions import (
     TooManyRedirects,
 )
 from ._headers import Headers, HeaderTypes, check_method
-from ._models import EXPECT_CONTINUE, Request, Response, set_length
+from ._models import _BODY_METHODS, EXPECT_CONTINUE, Request, Response, set_length
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._retry import Retry, RetryTypes, to_retry
@@ -165,7 +165,7 @@ class BaseClient:
         if params or self.params:
             target = target.copy_merge_params(_merge_params(self.params, params))
         request = Request.__new__(Request)
-        request.method = check_method(method)
+        request.method = method = check_method(method)
         request.url = target
         base = self.headers
         merged = Headers.__new__(Headers)
@@ -176,7 +176,7 @@ class BaseClient:
         if headers:
             _override(merged, Headers(headers))
         caller_cookies = None
-        if cookies or self.cookies:
+        if cookies or self.cookies._jar:  # (the jar's dict: bool(Cookies) is a Python call)
             scoped = self.base_url is None or self.base_url.origin == target.origin
             caller_cookies = _add_cookies(merged, cookies, self.cookies, target, scoped)
         request.headers = merged
@@ -185,17 +185,22 @@ class BaseClient:
             content_type, request.body = encode_body(content, data, json, files)
             if content_type is not None and "content-type" not in merged:
                 merged.append_trusted("Content-Type", content_type)
-        set_length(request)
-        request.timeout = self.timeout if isinstance(timeout, UnsetType) else to_timeout(timeout)
+        if request.body is not None or method in _BODY_METHODS:
+            set_length(request)  # nothing to frame on a GET without a body
+        request.timeout = (
+            self.timeout if timeout is UNSET else to_timeout(timeout)  # type: ignore[arg-type]
+        )
         request.extensions = {} if caller_cookies is None else {_CALLER: caller_cookies}
         if request.body and (expect_continue or upload_progress is not None):
             _upload_options(request, expect_continue, upload_progress)
-        if not isinstance(retries, UnsetType):  # this call's retries= beat the client's
-            request.extensions[_RETRY] = to_retry(retries)
+        if retries is not UNSET:  # this call's retries= beat the client's
+            request.extensions[_RETRY] = to_retry(retries)  # type: ignore[arg-type]
         # Without routes the choice is already made (direct); else _send_one makes it.
         request.proxy = None if self._routes is None else UNSET
-        if not isinstance(proxy, UnsetType):  # this call's proxy= beats the client's
-            routes = request.extensions[_ROUTES] = routes_for(proxy, self._proxy_auth)
+        if proxy is not UNSET:  # this call's proxy= beats the client's
+            routes = request.extensions[_ROUTES] = routes_for(
+                proxy, self._proxy_auth  # type: ignore[arg-type]
+            )
             request.proxy = None if routes is None else routes.select(target)
         return request
 

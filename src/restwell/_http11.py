@@ -234,9 +234,9 @@ class ResponseParser:
             self._head_bytes = 0
             self._in_interim = True
             return
-        self._take_head()
+        head = self._take_head()
         self.status = status
-        if parser.get_http_version() == "1.0":
+        if head[7] == 48 and head[5] == 49:  # "HTTP/1.0" (llhttp checked the form)
             self.http_version = "HTTP/1.0"
         self.headers_done = True
         if self._head_request:
@@ -247,7 +247,7 @@ class ResponseParser:
             self.complete = True
             self._parser = None
 
-    def _take_head(self) -> None:
+    def _take_head(self) -> bytes:
         """Keep the final head's bytes: every head before it (1xx) ends in CRLF CRLF too."""
         chunks = self._chunks
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -266,6 +266,7 @@ class ResponseParser:
                     "raise Limits(max_header_count=...) if that is expected"
                 )
             )
+        return head
 
     def send_body_after_expect(self) -> bool:
         """After waiting on ``Expect: 100-continue``: True to send the body (a 100 came, or

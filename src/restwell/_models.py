@@ -129,6 +129,7 @@ class Response:
     _headers: Headers | None = None
     _raw_headers: list[tuple[bytes, bytes]] | None = None
     _raw_head: bytes | None = None
+    _lower_head = ""  # _raw_head, lower-cased (responses off the wire)
     _raw_body: bytes | None = None
     _content: bytes | None = None
     _stream: ByteStream | None = None
@@ -173,7 +174,11 @@ class Response:
         if parser.http_version != "HTTP/1.1":
             self.http_version = parser.http_version
         self.request = request
-        self._raw_head = parser.head
+        head = self._raw_head = parser.head
+        # Asked of every response (cookies, content coding): one lower-cased copy to search.
+        # A str, since bytes.__contains__ first tries the needle as an int, and raising and
+        # clearing that TypeError costs more than the search.
+        self._lower_head = head.decode("latin-1").lower()
         if not parser.complete:
             self._closed = self._consumed = False
         return self
@@ -199,14 +204,8 @@ class Response:
 
     def _set_cookie_fields(self) -> list[str]:
         head = self._raw_head
-        # Most heads are ruled out without splitting or lower-casing them. (find(), not
-        # "in": bytes.__contains__ first tries the needle as an int, and raising and
-        # clearing that TypeError costs more than the search.)
-        if head is not None and (
-            (head.find(b"-c") < 0 and head.find(b"-C") < 0)
-            or head.lower().find(b"set-cookie") < 0
-        ):
-            return []
+        if head is not None and "set-cookie" not in self._lower_head:
+            return []  # most heads are ruled out without splitting them
         return self.headers.get_list("set-cookie")
 
     @property
@@ -299,11 +298,7 @@ class Response:
     def _encoding_header(self) -> str | None:
         head = self._raw_head
         if head is not None:  # off the wire: look for the field before splitting the head
-            # No "-e" in any case, no Content-Encoding: most heads are ruled out without
-            # lower-casing them (find(): see _set_cookie_fields).
-            if (head.find(b"-e") < 0 and head.find(b"-E") < 0) or (
-                head.lower().find(b"content-encoding") < 0
-            ):
+            if "content-encoding" not in self._lower_head:
                 return None
             values = [v for n, v in self._wire_fields() if n.lower() == b"content-encoding"]
             return b",".join(values).decode("latin-1") if values else None
