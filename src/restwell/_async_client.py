@@ -14,7 +14,7 @@ import typing
 
 from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
 from ._auth import AUTH_READS_BODY, Auth, AuthTypes
-from ._client import _SEND_OPTIONS, BaseClient, CookieTypes
+from ._client import _RETRY, _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
 from ._exceptions import RequestError
@@ -71,7 +71,8 @@ class AsyncClient(BaseClient):
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
-        self._check_open()
+        if self._closed:
+            self._check_open()
         flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = await self._send_one(request, stream)
@@ -116,7 +117,8 @@ class AsyncClient(BaseClient):
             self._route(request, request)
         for hook in self.event_hooks["request"]:
             await _call(hook, request)
-        policy = self._retry_policy(request)
+        extensions = request.extensions
+        policy = extensions.get(_RETRY, self.retries) if extensions else self.retries
         if policy is None:
             response = await self._transport.handle_async_request(request, stream)
         else:

@@ -200,14 +200,20 @@ class AsyncConnection(asyncio.BufferedProtocol):
             self._error = exc
             self._wake()
             return
+        waiter = self._waiter
+        if parser.complete:  # the common case: a whole small response in one read
+            if waiter is not None:
+                self._waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            return
         mode = self._mode
         if mode != COMPLETE:
             self._buffered += len(data)
-            if self._buffered > HIGH_WATER and not self._paused and not parser.complete:
+            if self._buffered > HIGH_WATER and not self._paused:
                 self._paused = True
                 self.transport.pause_reading()  # type: ignore[union-attr]
-        waiter = self._waiter
-        if waiter is not None and (parser.complete or _ready(parser, mode)):
+        if waiter is not None and _ready(parser, mode):
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
@@ -321,15 +327,20 @@ class AsyncConnection(asyncio.BufferedProtocol):
         there is nothing to wait for: it is there already (a server may answer while the
         body is still going out), or the connection failed (``check`` says how)."""
         parser: ResponseParser = self.parser  # type: ignore[assignment]
-        if parser.complete or self._error is not None or self.closed or _ready(parser, mode):
+        if (parser.complete or self._error is not None or self.closed
+                or (parser.headers_done if mode == HEAD else _ready(parser, mode))):
             return None
-        if mode == COMPLETE:
-            self._resume()  # reading may have paused while the head was awaited: read it all
+        if mode == COMPLETE and self._paused:
+            self._resume()  # reading paused while the head was awaited: read it all now
         waiter = self._waiter = self.loop.create_future()
         self._mode, self._timeout, self._deadline = mode, timeout, deadline
         if timeout is not None or deadline is not None:
-            self._last_read = _monotonic()
-            self._arm(self._expiry())  # type: ignore[arg-type]
+            now = self._last_read = _monotonic()
+            at = deadline if timeout is None else now + timeout  # _expiry(), inlined
+            if deadline is not None and deadline < at:  # type: ignore[operator]
+                at = deadline
+            if self._timer is None or self._timer_at > at:  # type: ignore[operator]
+                self._arm(at)  # type: ignore[arg-type]
         return waiter
 
     def check(self, mode: int) -> None:

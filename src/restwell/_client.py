@@ -35,7 +35,7 @@ from ._exceptions import (
     RequestError,
     TooManyRedirects,
 )
-from ._headers import Headers, HeaderTypes, check_method
+from ._headers import _KNOWN_METHODS, Headers, HeaderTypes, check_method
 from ._models import _BODY_METHODS, EXPECT_CONTINUE, Request, Response, set_length
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
@@ -161,18 +161,22 @@ class BaseClient:
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Request:
-        target = self._url(url)
+        target = self._urls.get(url) if type(url) is str else None  # (_url's cache, inlined)
+        if target is None:
+            target = self._url(url)
         if params or self.params:
             target = target.copy_merge_params(_merge_params(self.params, params))
         request = Request.__new__(Request)
-        request.method = method = check_method(method)
+        if method not in _KNOWN_METHODS:
+            method = check_method(method)
+        request.method = method
         request.url = target
         base = self.headers
         merged = Headers.__new__(Headers)
-        netloc = target.netloc
+        netloc = target._netloc or target.netloc
         merged._list = [("Host", netloc), *base._list]
         # Reuse the client's serialised fields; any change below clears this again.
-        merged._block = f"Host: {netloc}\r\n{base.encoded()}"
+        merged._block = f"Host: {netloc}\r\n{base._block or base.encoded()}"
         if headers:
             _override(merged, Headers(headers))
         caller_cookies = None
@@ -211,10 +215,6 @@ class BaseClient:
         request.proxy = None if routes is None else routes.select(request.url)
         if request is not first and _RETRY in first.extensions:
             request.extensions[_RETRY] = first.extensions[_RETRY]
-
-    def _retry_policy(self, request: Request) -> Retry | None:
-        extensions = request.extensions
-        return extensions.get(_RETRY, self.retries) if extensions else self.retries
 
     def _retry_delay(
         self, policy: Retry, request: Request, history: list[tuple[int | str, float]],
@@ -291,7 +291,10 @@ class BaseClient:
         ):
             return self.auth  # client credentials stay on the base_url's origin
         if self.trust_env:
-            found = self._netrc().get(request.url.host)  # the exact host, as parsed
+            netrc = self._netrc_hosts
+            if netrc is None:
+                netrc = self._netrc()
+            found = netrc.get(request.url.host)  # the exact host, as parsed
             if found is not None:
                 return BasicAuth(*found)
         return None
@@ -371,7 +374,8 @@ class Client(BaseClient):
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
-        self._check_open()
+        if self._closed:
+            self._check_open()
         flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = self._send_one(request, stream)
@@ -416,7 +420,8 @@ class Client(BaseClient):
             self._route(request, request)
         for hook in self.event_hooks["request"]:
             hook(request)
-        policy = self._retry_policy(request)
+        extensions = request.extensions
+        policy = extensions.get(_RETRY, self.retries) if extensions else self.retries
         if policy is None:
             response = self._transport.handle_request(request, stream)
         else:

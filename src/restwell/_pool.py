@@ -27,6 +27,7 @@ from ._exceptions import ClientClosed, PoolTimeout
 __all__ = ["ConnectionPool", "PoolBook", "PoolKey", "PooledConnection"]
 
 PoolKey = typing.Tuple[typing.Any, ...]
+_monotonic = time.monotonic
 
 
 class PooledConnection(typing.Protocol):
@@ -48,6 +49,8 @@ class PoolBook(typing.Generic[C]):
 
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
+        self._expiry = limits.idle_expiry
+        self._max_idle = limits.max_idle
         self._max_total = limits.max_connections
         self._max_host = limits.max_per_host or limits.max_connections
         self._idle: dict[PoolKey, list[C]] = {}
@@ -73,8 +76,8 @@ class PoolBook(typing.Generic[C]):
         idle = self._idle.get(key)
         if not idle:
             return None
-        expiry = self._limits.idle_expiry
-        now = time.monotonic()
+        expiry = self._expiry
+        now = _monotonic()
         while idle:
             conn = idle.pop()
             self._idle_count -= 1
@@ -116,9 +119,12 @@ class PoolBook(typing.Generic[C]):
             del self._per_host[key]
 
     def _put_back(self, conn: C, reusable: bool) -> None:
-        if reusable and not self._closed and self._idle_count < self._limits.max_idle:
-            conn.idle_since = time.monotonic()
-            self._idle.setdefault(conn.key, []).append(conn)
+        if reusable and not self._closed and self._idle_count < self._max_idle:
+            conn.idle_since = _monotonic()
+            idle = self._idle.get(conn.key)
+            if idle is None:
+                idle = self._idle[conn.key] = []
+            idle.append(conn)
             self._idle_count += 1
         else:
             self._forget(conn)
