@@ -54,6 +54,7 @@ SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the
 READ_BUFFER = 256 * 1024  # asyncio's own read size
 _monotonic = time.monotonic
 _running_loop = asyncio._get_running_loop
+_ssl: typing.Any = None  # the ssl module, once a TLSConnection has imported it
 _BUFFERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
     weakref.WeakKeyDictionary()
 )
@@ -509,7 +510,7 @@ class TLSConnection(AsyncConnection):
     transport is compiled and is used as it is.
     """
 
-    __slots__ = ("_handshaking", "_secure", "_tls", "_tls_in", "_tls_out")
+    __slots__ = ("_handshaking", "_read", "_secure", "_tls", "_tls_in", "_tls_out", "_unread")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, key: tuple[typing.Any, ...]) -> None:
         super().__init__(loop, key)
@@ -518,11 +519,15 @@ class TLSConnection(AsyncConnection):
         self._tls_out: ssl.MemoryBIO | None = None
         self._handshaking: asyncio.Future[None] | None = None
         self._secure = False  # the handshake is done
+        self._read: typing.Any = None  # the C methods under SSLObject's Python wrappers
+        self._unread: typing.Any = None
 
     async def handshake(self, context: ssl.SSLContext, host: str) -> None:
         """Negotiate TLS (bounded by the caller's connect timeout)."""
+        global _ssl
         import ssl
 
+        _ssl = ssl
         incoming, self._tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
         self._tls_in = incoming
         tls = self._tls = context.wrap_bio(incoming, self._tls_out, server_hostname=host)
@@ -542,31 +547,32 @@ class TLSConnection(AsyncConnection):
                 finally:
                     self._handshaking = None
         self._flush()
+        inner = getattr(tls, "_sslobj", tls)  # SSLObject.read/write are Python wrappers
+        self._read, self._unread = inner.read, inner.pending
         self.write = self._write_tls
         self._secure = True
 
     def buffer_updated(self, nbytes: int) -> None:
-        import ssl
-
         buffer = self._buf
-        self._tls_in.write(buffer[:nbytes])  # type: ignore[union-attr]
+        incoming: ssl.MemoryBIO = self._tls_in  # type: ignore[assignment]
+        incoming.write(buffer[:nbytes])
         if not self._secure:
             self._wake_handshake()
             return
-        read = self._tls.read  # type: ignore[union-attr]
+        read, unread = self._read, self._unread
         try:
             while True:  # every whole record the read brought; the buffer is free again
-                count: int = read(READ_BUFFER, buffer)  # type: ignore[assignment]
+                count: int = read(READ_BUFFER, buffer)
                 if not count:
                     break
                 self._received(buffer[:count].tobytes())
-                if self.closed:
-                    return
-        except ssl.SSLWantReadError:
+                if self.closed or not (incoming.pending or unread()):
+                    break  # all taken: no read that would only raise SSLWantReadError
+        except _ssl.SSLWantReadError:
             pass  # the rest of a record is still on its way
-        except ssl.SSLZeroReturnError:
+        except _ssl.SSLZeroReturnError:
             pass  # close_notify: the TCP close that follows ends the response
-        except ssl.SSLError as exc:
+        except _ssl.SSLError as exc:
             self._error = exc
             self._wake()
             return
@@ -595,9 +601,7 @@ class TLSConnection(AsyncConnection):
         """Close with a close_notify alert (RFC 9112 §9.8), then the TCP connection."""
         tls = self._tls
         if tls is not None and self._secure and not self.closed:
-            import ssl
-
-            with contextlib.suppress(ssl.SSLError):
+            with contextlib.suppress(_ssl.SSLError):
                 tls.unwrap()  # writes the alert, then wants the server's: not waited for
             with contextlib.suppress(Exception):
                 self._flush()
