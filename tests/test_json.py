@@ -115,3 +115,46 @@ def test_any_bytes_decode_or_fail_as_the_stdlib_does(data: bytes) -> None:
                 decode(data)
         return
     check(data)
+
+
+# -- encoding request bodies (json=) ---------------------------------------------------------
+
+from restwell._content import _dump_json  # noqa: E402
+
+REFERENCE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_json_bodies_are_what_the_stdlib_encoder_makes(value: object) -> None:
+    try:
+        expected = REFERENCE.encode(value).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not encodable as UTF-8 either way
+        with pytest.raises(UnicodeEncodeError):
+            _dump_json(value)
+        return
+    assert _dump_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    {1: "int key", 2.5: "float key", False: "bool", None: "none"}, "top-level str", 42, None,
+    [1, (2, 3)], {"nested": {"a": [{"b": []}]}}, "é\u2028\x00\"\\",
+])
+def test_json_bodies_of_every_shape(value: object) -> None:
+    assert _dump_json(value) == REFERENCE.encode(value).encode("utf-8")
+
+
+@pytest.mark.parametrize("value", [float("nan"), [float("inf")], {"x": -float("inf")}])
+def test_json_bodies_refuse_nan_and_infinity(value: object) -> None:
+    with pytest.raises(ValueError, match="JSON compliant"):
+        _dump_json(value)
+
+
+def test_json_bodies_refuse_cycles_and_unknown_types() -> None:
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular"):
+        _dump_json(loop)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _dump_json({"when": object()})
+    assert _dump_json([loop[:0], loop[:0]]) == b"[[],[]]"  # the same object twice is no cycle

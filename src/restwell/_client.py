@@ -36,7 +36,7 @@ from ._exceptions import (
     TooManyRedirects,
 )
 from ._headers import _KNOWN_METHODS, Headers, HeaderTypes, check_method
-from ._models import _BODY_METHODS, EXPECT_CONTINUE, Request, Response, set_length
+from ._models import _BODY_METHODS, _FRAMING, EXPECT_CONTINUE, Request, Response, set_length
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._retry import Retry, RetryTypes, to_retry
@@ -115,6 +115,7 @@ class BaseClient:
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
         self._urls: dict[str, URL] = {}
+        self._names: tuple[str | None, frozenset[str]] = (None, frozenset())
         self._netrc_hosts: dict[str, tuple[str, str]] | None = None
         self._closed = False
 
@@ -185,12 +186,21 @@ class BaseClient:
             caller_cookies = _add_cookies(merged, cookies, self.cookies, target, scoped)
         request.headers = merged
         request.body = None
+        # Without fields of the call's own, the merged fields are the client's (and Host,
+        # Cookie): whether they type or frame the body is known without a scan.
+        unframed = False
         if content is not None or data is not None or json is not None or files is not None:
             content_type, request.body = encode_body(content, data, json, files)
-            if content_type is not None and "content-type" not in merged:
-                merged.append_trusted("Content-Type", content_type)
+            if headers:
+                if content_type is not None and "content-type" not in merged:
+                    merged.append_trusted("Content-Type", content_type)
+            else:
+                names = self._default_names()
+                if content_type is not None and "content-type" not in names:
+                    merged.append_trusted("Content-Type", content_type)
+                unframed = names.isdisjoint(_FRAMING)
         if request.body is not None or method in _BODY_METHODS:
-            set_length(request)  # nothing to frame on a GET without a body
+            set_length(request, unframed)  # nothing to frame on a GET without a body
         request.timeout = (
             self.timeout if timeout is UNSET else to_timeout(timeout)  # type: ignore[arg-type]
         )
@@ -207,6 +217,16 @@ class BaseClient:
             )
             request.proxy = None if routes is None else routes.select(target)
         return request
+
+    def _default_names(self) -> frozenset[str]:
+        """The lower-cased names of the client's default fields, worked out again only when
+        they change (every change makes a new serialised block)."""
+        base = self.headers
+        block = base._block or base.encoded()
+        cached = self._names
+        if cached[0] is not block:
+            cached = self._names = (block, frozenset(name.lower() for name, _ in base._list))
+        return cached[1]
 
     def _route(self, request: Request, first: Request) -> None:
         """The proxy for a request (or a redirect hop of ``first``): the call's proxy= if

@@ -149,15 +149,32 @@ _JSON_ENCODER: list[typing.Any] = []
 
 
 def _dump_json(value: typing.Any) -> bytes:
-    # json.dumps() with any option builds a new encoder per call; one shared encoder, made on
-    # first use (import restwell stays light), does the same work for less.
-    if not _JSON_ENCODER:
-        import json
+    """Compact UTF-8 JSON; NaN and infinities refused (they are not JSON)."""
+    if not _JSON_ENCODER:  # made on first use: import restwell does not import json
+        _JSON_ENCODER.append(_json_encoder())
+    return _JSON_ENCODER[0](value)  # type: ignore[no-any-return]
 
-        _JSON_ENCODER.append(
-            json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        )
-    return _JSON_ENCODER[0].encode(value).encode("utf-8")  # type: ignore[no-any-return]
+
+def _json_encoder() -> typing.Callable[[typing.Any], bytes]:
+    """``JSONEncoder(...).encode`` builds the C encoder and a closure on every call (and
+    json.dumps() with options builds a JSONEncoder too); this calls the C encoder directly,
+    as ``encode`` itself does for a one-shot encoding. The result is the same."""
+    import json
+    import json.encoder
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # (not in typeshed)
+    if make is None:  # pragma: no cover - a Python without the C accelerator
+        return lambda value: encoder.encode(value).encode("utf-8")
+    default, escape = encoder.default, json.encoder.encode_basestring
+
+    def dump(value: typing.Any) -> bytes:
+        # A fresh markers dict per call: the circular-reference check must not be shared
+        # between threads.
+        chunks = make({}, default, escape, None, ":", ",", False, False, False)(value, 0)
+        return "".join(chunks).encode("utf-8")
+
+    return dump
 
 
 def encode_body(
@@ -172,8 +189,7 @@ def encode_body(
             raise TypeError("with files=, data= must be a mapping of form fields")
         form = MultipartBody(data, files)
         return form.content_type, BodyStream(form, form.length)
-    given = sum(x is not None for x in (content, data, json))
-    if given > 1:
+    if (content is not None) + (data is not None) + (json is not None) > 1:
         raise TypeError("pass only one of content=, data= and json=")
     if json is not None:
         return "application/json", _dump_json(json)

@@ -100,12 +100,13 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
-def set_length(request: Request) -> None:
-    """Content-Length or chunked framing for the request's body (RFC 9110 §8.6)."""
+def set_length(request: Request, unframed: bool = False) -> None:
+    """Content-Length or chunked framing for the request's body (RFC 9110 §8.6), unless
+    the fields already frame it (``unframed``: the caller knows they do not)."""
     body, headers = request.body, request.headers
     if body is None and request.method not in _BODY_METHODS:
         return  # the common GET: nothing to frame, nothing to scan
-    if headers.has_any(_FRAMING):
+    if not unframed and headers.has_any(_FRAMING):
         return
     if isinstance(body, bytes):
         if body or request.method not in ("GET", "HEAD", "OPTIONS", "DELETE", "TRACE"):
