@@ -167,6 +167,53 @@ def test_read_timeout_discards_connection(scripted: Start, make_client: Make) ->
         assert pool_of(c)["total"] == 0
 
 
+@pytest.mark.parametrize("slow_at", [0, 1, 2])
+def test_read_timeout_on_a_new_and_on_a_reused_connection(
+    scripted: Start, make_client: Make, slow_at: int
+) -> None:
+    """The sync client times a new connection out by Python's timeouts and a reused one by
+    the kernel's (SO_RCVTIMEO): the read timeout must hold in both."""
+    def handler(conn: socket.socket, index: int) -> None:
+        served = 0
+        while read_request(conn):
+            if served == slow_at:
+                time.sleep(3)
+                return
+            conn.sendall(OK)
+            served += 1
+
+    server = scripted(handler)
+    with make_client(timeout=Timeout(read=0.3)) as c:
+        for _ in range(slow_at):
+            assert c.get(server.url).text == "ok"
+        start = time.monotonic()
+        with pytest.raises(restwell.ReadTimeout, match="read timeout"):
+            c.get(server.url)
+        assert time.monotonic() - start < 2
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("reused", [False, True])
+def test_write_timeout_on_a_new_and_on_a_reused_connection(
+    scripted: Start, make_client: Make, reused: bool
+) -> None:
+    def handler(conn: socket.socket, index: int) -> None:
+        if reused:
+            read_request(conn)
+            conn.sendall(OK)
+        time.sleep(3)  # then never reads
+
+    server = scripted(handler)
+    with make_client(timeout=Timeout(write=0.3)) as c:
+        if reused:
+            assert c.get(server.url).text == "ok"
+        start = time.monotonic()
+        with pytest.raises(restwell.WriteTimeout):
+            c.post(server.url, content=b"x" * (64 << 20))
+        assert time.monotonic() - start < 2.5
+        assert pool_of(c)["total"] == 0
+
+
 def test_total_deadline_spans_the_call(scripted: Start, make_client: Make) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         read_request(conn)

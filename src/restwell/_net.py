@@ -119,10 +119,8 @@ def open_connection(
 ) -> socket.socket:
     """A connected socket (TLS already negotiated when ``context`` is given).
 
-    One address (an IP literal skips the resolver altogether): the socket stays blocking
-    and the kernel bounds the connect (Linux applies SO_SNDTIMEO to connect()), which spares
-    the non-blocking connect, poll and mode switches of ``socket.create_connection``.
-    Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
+    One address (an IP literal skips the resolver altogether): connected under the connect
+    timeout. Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
     """
     addresses = _addresses(host, port)
     if not addresses:
@@ -144,13 +142,9 @@ def _connect(
 ) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        if timeout is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
+        sock.settimeout(timeout)  # see Connection: a new socket starts on Python's timeouts
         sock.connect(address)
         return sock
-    except BlockingIOError:  # EINPROGRESS after SO_SNDTIMEO: the connect timed out
-        sock.close()
-        raise TimeoutError("connect timed out") from None
     except BaseException:
         sock.close()
         raise
@@ -171,8 +165,8 @@ class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "__weakref__", "_kernel_timeouts", "_poller", "_timeout", "idle_since", "key", "parser",
-        "served", "sock", "recv", "sendall", "_timeout_box",
+        "__weakref__", "_kernel_timeouts", "_plain", "_poller", "_timeout", "idle_since", "key",
+        "parser", "served", "sock", "recv", "sendall", "_timeout_box",
     )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
@@ -183,16 +177,18 @@ class Connection:
         self.parser: ResponseParser | None = None  # one per connection, reused (start())
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
-        self._timeout: float | None = -1.0
-        self._timeout_box: list[float | None] = [None]
+        self._timeout: float | None = sock.gettimeout()
+        self._timeout_box: list[float | None] = [self._timeout]
         # A socket with a Python-level timeout polls before every send and recv. A plain TCP
-        # socket instead stays blocking and lets the kernel time out (SO_RCVTIMEO and
-        # SO_SNDTIMEO): one system call less each way. TLS sockets keep Python's timeouts,
+        # socket that is used again instead turns blocking and lets the kernel time out
+        # (SO_RCVTIMEO and SO_SNDTIMEO): one system call less each way. Not from the start:
+        # CPython's setsockopt() tries two other signatures, and formats and drops an error
+        # for each, before taking a struct timeval (about 7,000 instructions a call), which
+        # a connection used once would pay three times. TLS sockets keep Python's timeouts,
         # because the ssl module retries a kernel timeout on a blocking socket forever.
-        self._kernel_timeouts = type(sock) is socket.socket
-        if self._kernel_timeouts:
-            if sock.gettimeout() is not None:  # a socket.setdefaulttimeout() in the process
-                sock.settimeout(None)
+        self._kernel_timeouts = False
+        self._plain = type(sock) is socket.socket
+        if self._plain:
             self.recv: typing.Callable[[int], bytes] = sock.recv
             self.sendall: typing.Callable[[bytes], None] = sock.sendall
         else:
@@ -209,12 +205,16 @@ class Connection:
     def start(self, head_request: bool, limits: Limits) -> ResponseParser:
         """The parser for the next exchange on this connection."""
         parser = self.parser
-        if parser is None:
+        if parser is None:  # the first exchange
             parser = self.parser = ResponseParser(
                 head_request, limits.max_header_bytes, limits.max_header_count
             )
         else:
             parser.start(head_request)
+            if self._plain and not self._kernel_timeouts:  # used again: see __init__
+                self.sock.settimeout(None)
+                self._kernel_timeouts = True
+                self._timeout = -1.0
         return parser
 
     def _set_timeout(self, value: float | None) -> None:

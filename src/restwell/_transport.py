@@ -252,8 +252,10 @@ def stale(served: int, parser: ResponseParser, request: Request, exc: BaseExcept
     are resent, as Go's net/http does (RFC 9112 §9.3.1)."""
     if served == 0 or parser.received:
         return False
-    if not isinstance(exc, (OSError, RequestError)) or isinstance(exc, TimeoutError):
-        return False
+    if not isinstance(exc, (OSError, RequestError)) or isinstance(
+        exc, (TimeoutError, BlockingIOError)  # BlockingIOError: a kernel timeout (SO_RCVTIMEO)
+    ):
+        return False  # a timeout is no stale connection: the server may be at work on it
     if request.method not in IDEMPOTENT and "idempotency-key" not in request.headers:
         return False
     body = request.body
