@@ -30,6 +30,7 @@ from ._exceptions import (
 )
 from ._eyeballs import race
 from ._http11 import ResponseParser
+from ._tls import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -129,8 +130,8 @@ def open_connection(
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if context is not None:
-            sock.settimeout(timeout)  # the handshake runs under Python's timeout
-            sock = context.wrap_socket(sock, server_hostname=host)
+            sock.settimeout(timeout)  # the handshake runs under the connect timeout
+            return TLSSocket(sock, context, host)  # type: ignore[return-value]
         return sock
     except BaseException:
         sock.close()
@@ -165,8 +166,8 @@ class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "__weakref__", "_kernel_timeouts", "_plain", "_poller", "_timeout", "idle_since", "key",
-        "parser", "served", "sock", "recv", "sendall", "_timeout_box",
+        "__weakref__", "_kernel_ok", "_kernel_timeouts", "_plain", "_poller", "_timeout",
+        "idle_since", "key", "parser", "raw", "served", "sock", "recv", "sendall",
     )
 
     def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
@@ -177,22 +178,21 @@ class Connection:
         self.parser: ResponseParser | None = None  # one per connection, reused (start())
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN)
-        self._timeout: float | None = sock.gettimeout()
-        self._timeout_box: list[float | None] = [self._timeout]
-        # A socket with a Python-level timeout polls before every send and recv. A plain TCP
-        # socket that is used again instead turns blocking and lets the kernel time out
+        # The OS socket under TLS (TLSSocket): timeouts and polls are its business.
+        raw = self.raw = getattr(sock, "raw", sock)
+        self._timeout: float | None = raw.gettimeout()
+        # A socket with a Python-level timeout polls before every send and recv. A connection
+        # that is used again instead turns its socket blocking and lets the kernel time out
         # (SO_RCVTIMEO and SO_SNDTIMEO): one system call less each way. Not from the start:
         # CPython's setsockopt() tries two other signatures, and formats and drops an error
         # for each, before taking a struct timeval (about 7,000 instructions a call), which
-        # a connection used once would pay three times. TLS sockets keep Python's timeouts,
-        # because the ssl module retries a kernel timeout on a blocking socket forever.
+        # a connection used once would pay three times. TLS runs over the socket through
+        # memory BIOs (TLSSocket), so a kernel timeout reaches us as on a plain socket.
         self._kernel_timeouts = False
-        self._plain = type(sock) is socket.socket
-        if self._plain:
-            self.recv: typing.Callable[[int], bytes] = sock.recv
-            self.sendall: typing.Callable[[bytes], None] = sock.sendall
-        else:
-            self.recv, self.sendall = _tls_io(sock, self)
+        self._kernel_ok = type(raw) is socket.socket
+        self._plain = type(sock) is socket.socket  # sendfile(2) only without TLS
+        self.recv: typing.Callable[[int], bytes] = sock.recv
+        self.sendall: typing.Callable[[bytes], None] = sock.sendall
 
     def __repr__(self) -> str:
         scheme, host, port = self.key[:3]
@@ -211,8 +211,8 @@ class Connection:
             )
         else:
             parser.start(head_request)
-            if self._plain and not self._kernel_timeouts:  # used again: see __init__
-                self.sock.settimeout(None)
+            if self._kernel_ok and not self._kernel_timeouts:  # used again: see __init__
+                self.raw.settimeout(None)
                 self._kernel_timeouts = True
                 self._timeout = -1.0
         return parser
@@ -221,11 +221,10 @@ class Connection:
         if value != self._timeout:
             if self._kernel_timeouts:
                 tv = _timeval(value)
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+                self.raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+                self.raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
             else:
-                self.sock.settimeout(value)
-                self._timeout_box[0] = value
+                self.raw.settimeout(value)
             self._timeout = value
 
     def send(
@@ -271,7 +270,7 @@ class Connection:
             offset = source.tell()
         except (AttributeError, OSError, ValueError):
             return False
-        if self._kernel_timeouts and hasattr(os, "sendfile"):
+        if self._kernel_timeouts and self._plain and hasattr(os, "sendfile"):
             # Blocking sendfile(2): the kernel moves the file, SO_SNDTIMEO bounds each wait.
             # (socket.sendfile() would poll per chunk, and wait without limit on this socket.)
             sent = 0
@@ -285,7 +284,7 @@ class Connection:
                 if sent == 0 and _is_unsupported(exc):
                     return False
                 raise
-        else:  # TLS: the ssl module falls back to send() under its own timeout
+        else:  # TLS (encrypted chunk by chunk), or a socket still on Python's timeouts
             sent = self.sock.sendfile(source, offset, length)
         source.seek(offset + sent)
         if sent != length:
@@ -344,44 +343,6 @@ class Connection:
             self.sock.close()
         except OSError:  # pragma: no cover - closing never matters to the caller
             pass
-
-
-def _tls_io(
-    sock: socket.socket, conn: Connection
-) -> tuple[typing.Callable[[int], bytes], typing.Callable[[bytes], None]]:
-    """recv and sendall for a TLS socket that call the ssl object directly.
-
-    ``SSLSocket.recv`` and ``sendall`` are Python wrappers that cost several calls per use;
-    the ``_sslobj`` they wrap does the same work in C. Where a Python lacks it, the public
-    methods serve. A read first waits for the socket to be readable (unless OpenSSL already
-    holds decrypted bytes): the ssl module would try a read, fail with EAGAIN, then wait.
-    """
-    import ssl
-
-    sslobj = getattr(sock, "_sslobj", None)
-    if sslobj is None:  # pragma: no cover - every CPython 3.11+ has it
-        return sock.recv, sock.sendall
-    read, write, pending = sslobj.read, sslobj.write, sslobj.pending
-    wait = conn._poller.poll
-    box = conn._timeout_box  # the current read timeout, without a reference back to conn
-
-    def recv(size: int) -> bytes:
-        if not pending():
-            timeout = box[0]
-            if not wait(-1 if timeout is None else max(int(timeout * 1000), 1)):
-                raise TimeoutError("read timed out")
-        try:
-            return read(size)  # type: ignore[no-any-return]
-        except ssl.SSLEOFError:  # the peer closed without close_notify: an EOF all the same
-            return b""
-
-    def sendall(data: bytes) -> None:
-        view = memoryview(data)
-        sent = write(view)
-        while sent < len(view):
-            sent += write(view[sent:])
-
-    return recv, sendall
 
 
 def _timeval(seconds: float | None) -> bytes:

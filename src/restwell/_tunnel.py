@@ -4,9 +4,8 @@
 an https target, TLS to the origin is already negotiated), or, for an http target through an
 http(s) proxy, the socket to the proxy itself: such requests are forwarded in absolute form.
 
-TLS to an https proxy and then TLS to the origin inside it cannot use ``SSLSocket`` twice
-(it wraps only plain sockets), so the inner session is an ``SSLObject`` over memory BIOs
-whose records travel through the outer socket: ``TunnelSocket``.
+TLS to the origin inside a tunnel is a ``TLSSocket`` over the tunnel's socket: over the
+plain socket to an http proxy, or over the ``TLSSocket`` to an https proxy (TLS in TLS).
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ from ._exceptions import CertificateVerifyError, ProxyError, RequestError, TLSEr
 from ._http11 import ResponseParser
 from ._net import open_connection
 from ._proxy import Proxy, check_tunnel, connect_head
+from ._tls import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
-__all__ = ["open_via_proxy", "TunnelSocket", "socks_errors", "proxy_unreachable"]
+__all__ = ["open_via_proxy", "socks_errors", "proxy_unreachable"]
 
 RECV = 64 * 1024
 
@@ -52,9 +52,7 @@ def open_via_proxy(
         return sock
     try:
         sock.settimeout(timeout)
-        if type(sock) is socket.socket:
-            return context().wrap_socket(sock, server_hostname=host)
-        return TunnelSocket(sock, context(), host)  # type: ignore[arg-type,return-value]
+        return TLSSocket(sock, context(), host)  # type: ignore[return-value]
     except BaseException:
         sock.close()
         raise
@@ -127,79 +125,3 @@ def socks_errors(proxy: Proxy, host: str, port: int) -> typing.Iterator[typing.A
             f"the SOCKS proxy {proxy.redacted()} refused {host}:{port}: {exc}; check the "
             "proxy's credentials and rules", status_code=getattr(exc, "error_code", None),
         ) from None
-
-
-class TunnelSocket:
-    """A TLS session to the origin carried inside the TLS session to an https proxy.
-
-    Offers what ``Connection`` uses of a socket; timeouts are the outer socket's, so each
-    wait for the proxy is bounded as for any TLS socket.
-    """
-
-    def __init__(self, outer: ssl.SSLSocket, context: ssl.SSLContext, host: str) -> None:
-        import ssl
-
-        self._outer = outer
-        self._incoming = ssl.MemoryBIO()
-        self._outgoing = ssl.MemoryBIO()
-        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
-        self._run(self._tls.do_handshake)
-
-    def _run(self, operation: typing.Callable[..., typing.Any], *args: typing.Any) -> typing.Any:
-        import ssl
-
-        while True:
-            try:
-                result = operation(*args)
-            except ssl.SSLWantReadError:
-                self._flush()
-                data = self._outer.recv(RECV)
-                if data:
-                    self._incoming.write(data)
-                else:
-                    self._incoming.write_eof()
-                continue
-            self._flush()
-            return result
-
-    def _flush(self) -> None:
-        data = self._outgoing.read()
-        if data:
-            self._outer.sendall(data)
-
-    def recv(self, size: int) -> bytes:
-        import ssl
-
-        try:
-            return typing.cast(bytes, self._run(self._tls.read, size))
-        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-            return b""
-
-    def sendall(self, data: bytes) -> None:
-        view = memoryview(data)
-        sent = 0
-        while sent < len(view):
-            sent += self._run(self._tls.write, view[sent:])
-
-    def sendfile(self, file: typing.BinaryIO, offset: int, count: int) -> int:
-        file.seek(offset)
-        sent = 0
-        while sent < count:
-            chunk = file.read(min(RECV, count - sent))
-            if not chunk:
-                break
-            self.sendall(chunk)
-            sent += len(chunk)
-        return sent
-
-    def fileno(self) -> int:
-        return self._outer.fileno()
-
-    def settimeout(self, value: float | None) -> None:
-        self._outer.settimeout(value)
-
-    def gettimeout(self) -> float | None:
-        return self._outer.gettimeout()
-
-    def close(self) -> None:
-        self._outer.close()
