@@ -71,7 +71,8 @@ def test_layers_only_import_downwards() -> None:
 
 def test_import_is_light() -> None:
     code = ("import sys, restwell; heavy = {'ssl', 'json', 'email', 'http.client', "
-            "'urllib.request', 'ipaddress', 'idna', 'asyncio', 'secrets', 'hashlib'} & "
+            "'urllib.request', 'ipaddress', 'idna', 'asyncio', 'secrets', 'hashlib', "
+            "'socket', 'select', 'httptools', 'restwell._transport'} & "
             "set(sys.modules); "
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

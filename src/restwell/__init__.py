@@ -46,7 +46,6 @@ from ._models import Request, Response
 from ._oauth2 import OAuth2
 from ._proxy import Proxy
 from ._retry import Retry
-from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL
 from ._version import __version__
 
@@ -67,14 +66,17 @@ __all__ = [
 if typing.TYPE_CHECKING:  # pragma: no cover
     from ._async_client import AsyncClient
     from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
+    from ._transport import BaseTransport, HTTPTransport
 
 _ASYNC = {"AsyncClient": "_async_client", "AsyncBaseTransport": "_async_transport",
-          "AsyncHTTPTransport": "_async_transport"}
+          "AsyncHTTPTransport": "_async_transport", "BaseTransport": "_transport",
+          "HTTPTransport": "_transport"}
 
 
 def __getattr__(name: str) -> typing.Any:
     # The async half loads on first use: importing asyncio would double restwell's import time
-    # for programs that never use it.
+    # for programs that never use it. The sockets half (transports, connections, the parser,
+    # TLS settings) loads when the first Client is made, or when its classes are asked for.
     module = _ASYNC.get(name)
     if module is None:
         raise AttributeError(f"module 'restwell' has no attribute {name!r}")

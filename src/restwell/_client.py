@@ -40,10 +40,12 @@ from ._models import _BODY_METHODS, _FRAMING, EXPECT_CONTINUE, Request, Response
 from ._proxy import ProxyTypes, Routes, routes_for, routes_from_env
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._retry import Retry, RetryTypes, to_retry
-from ._tls import CertTypes, VerifyTypes
-from ._transport import BaseTransport, HTTPTransport
 from ._urls import URL, QueryParams, encode_form, param_pairs
 from ._version import __version__
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._tls import CertTypes, VerifyTypes
+    from ._transport import BaseTransport
 
 __all__ = ["BaseClient", "Client", "EventHooks"]
 
@@ -357,6 +359,8 @@ class Client(BaseClient):
     _transport: BaseTransport
 
     def _default_transport(self, **settings: typing.Any) -> BaseTransport:
+        from ._transport import HTTPTransport  # here: import restwell needs no sockets
+
         return HTTPTransport(**settings)
 
     # -- sending -------------------------------------------------------------------------------

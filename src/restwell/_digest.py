@@ -17,7 +17,6 @@ is taken.
 from __future__ import annotations
 
 import os
-import threading
 import typing
 
 from ._auth import Auth, AuthFlow
@@ -130,6 +129,8 @@ class DigestAuth(Auth):
         self._username = username
         self._password = password
         self._challenges: dict[tuple[str, str, int], _Challenge] = {}
+        import threading  # here: import restwell does not load threading
+
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

@@ -15,7 +15,6 @@ differs between ``sync_auth_flow`` and ``async_auth_flow``.
 from __future__ import annotations
 
 import base64
-import threading
 import time
 import typing
 
@@ -62,6 +61,8 @@ class OAuth2(Auth):
         self._token: str | None = None
         self._expires = 0.0
         self.fetches = 0  # token requests made: what the tests (and curious users) count
+        import threading  # here: import restwell does not load threading
+
         self._lock = threading.Lock()
         self._async_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
