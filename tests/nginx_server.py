@@ -68,10 +68,9 @@ LOCATIONS = """
             default_type application/json; gzip on; gzip_types *; gzip_min_length 0;
         }}
         location = /upload {{
-            # streamed to /sink, never spooled to disk: the upload benchmark measures
-            # the client, not the disk
-            proxy_request_buffering off; proxy_http_version 1.1;
-            proxy_pass http://127.0.0.1:{http_port}/sink;
+            # read whole into memory, never spooled to disk: the upload benchmark measures
+            # the client, not the disk's writeback
+            client_body_buffer_size 128m; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}
         location = /sink {{ return 200 'ok'; }}
         location = /flaky {{

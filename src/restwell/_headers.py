@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Mapping
 
 from ._exceptions import InvalidHeader, LocalProtocolError
 
@@ -31,11 +32,8 @@ HeaderTypes = typing.Union[
 
 def check_header(name: str, value: str | bytes) -> tuple[str, str]:
     """Validate one header field; returns it as ``str`` with surrounding blanks stripped."""
-    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-        raise InvalidHeader(
-            f"Invalid header name {name!r}: a name must be a non-empty token "
-            "(letters, digits and !#$%&'*+-.^_`|~)"
-        )
+    if type(name) is not str or name not in _GOOD_NAMES:
+        _check_name(name)
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     elif not isinstance(value, str):
@@ -43,13 +41,29 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
             f"Invalid value for header {name!r}: expected str or bytes, got "
             f"{type(value).__name__}; convert it with str() first"
         )
-    bad = _BAD_VALUE.search(value)
+    # A printable value holds no control character; only the others need the search
+    # (HTAB, and characters str.isprintable() does not count, are allowed).
+    bad = None if value.isprintable() else _BAD_VALUE.search(value)
     if bad:
         raise InvalidHeader(
             f"Invalid value for header {name!r}: it contains the control character "
             f"{bad.group()!r}, which could inject headers; remove it"
         )
     return name, value.strip(" \t")
+
+
+# Names that passed the token check, so that the common ones are checked once per process.
+_GOOD_NAMES: set[str] = set()
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise InvalidHeader(
+            f"Invalid header name {name!r}: a name must be a non-empty token "
+            "(letters, digits and !#$%&'*+-.^_`|~)"
+        )
+    if len(_GOOD_NAMES) < 1024:  # bounded: names are chosen by programs, but not always
+        _GOOD_NAMES.add(name)
 
 
 def parse_fields(head: bytes) -> list[tuple[bytes, bytes]]:
@@ -97,7 +111,9 @@ class Headers(typing.MutableMapping[str, str]):
         self._list = []
         if headers is None:
             return
-        items = headers.items() if isinstance(headers, typing.Mapping) else headers
+        # (type() first: isinstance() against typing.Mapping runs Python code in typing)
+        items = (headers.items() if type(headers) is dict or isinstance(headers, Mapping)
+                 else headers)
         for name, value in items:
             self._list.append(check_header(name, value))
 
