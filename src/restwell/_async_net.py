@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import socket
 import time
 import typing
@@ -126,7 +127,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
 
     __slots__ = (
         "_buf", "_buffered", "_deadline", "_drain", "_due", "_error", "_last_read", "_mode",
-        "_paused", "_rp", "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused",
+        "_paused", "_poller", "_rp", "_timeout", "_timer", "_timer_at", "_waiter", "_write_paused",
         "closed", "idle_since", "key", "loop", "parser", "served", "transport", "write",
     )
 
@@ -134,6 +135,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.loop = loop
         self.key = key
         self._buf = _read_buffer(loop)
+        self._poller: typing.Any = None  # polls the socket while idle (is_usable)
         self.transport: asyncio.Transport | None = None
         self.write: typing.Callable[[bytes | memoryview], None] = _not_connected
         self.parser: ResponseParser | None = None  # while an exchange runs: _rp
@@ -166,6 +168,9 @@ class AsyncConnection(asyncio.BufferedProtocol):
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if sock is not None:
+            self._poller = select.poll()
+            self._poller.register(sock.fileno(), select.POLLIN)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._buf
@@ -256,7 +261,13 @@ class AsyncConnection(asyncio.BufferedProtocol):
     def is_usable(self) -> bool:
         # A connection made on another event loop (a client reused across asyncio.run()
         # calls) cannot be driven from this one: the pool closes it and opens another.
-        return not self.closed and self.loop is _running_loop()
+        # The socket is polled as the sync pool does: a close (or bytes) from the server
+        # that the loop has not processed yet (it arrived while the loop was stopped, or in
+        # this very iteration) would otherwise be found only by the request sent on it.
+        if self.closed or self.loop is not _running_loop():
+            return False
+        poller = self._poller
+        return poller is None or not poller.poll(0)
 
     def start(self, head_request: bool, limits: Limits) -> ResponseParser:
         """A new exchange on this connection; returns its parser (one per connection)."""

@@ -181,7 +181,7 @@ class BaseClient:
         # Reuse the client's serialised fields; any change below clears this again.
         merged._block = f"Host: {netloc}\r\n{base._block or base.encoded()}"
         if headers:
-            _override(merged, Headers(headers))
+            _override(merged, Headers(headers), self._default_names())
         caller_cookies = None
         if cookies or self.cookies._jar:  # (the jar's dict: bool(Cookies) is a Python call)
             scoped = self.base_url is None or self.base_url.origin == target.origin
@@ -586,8 +586,14 @@ def _merge_params(client: QueryParams, call: QueryParams) -> str:
                        + call_pairs)
 
 
-def _override(merged: Headers, extra: Headers) -> None:
+def _override(merged: Headers, extra: Headers, defaults: frozenset[str]) -> None:
+    """The call's fields replace the client's of the same names (and Host)."""
     names = {name.lower() for name, _ in extra._list}
+    if "host" not in names and names.isdisjoint(defaults):  # nothing replaced: extend
+        merged._list.extend(extra._list)
+        if merged._block is not None:
+            merged._block += extra.encoded()
+        return
     merged._list = [item for item in merged._list if item[0].lower() not in names]
     merged._list.extend(extra._list)
     merged._block = None
