@@ -347,12 +347,10 @@ class AsyncConnection(asyncio.BufferedProtocol):
         waiter = self._waiter = self.loop.create_future()
         self._mode, self._timeout, self._deadline = mode, timeout, deadline
         if timeout is not None or deadline is not None:
-            now = self._last_read = _monotonic()
-            at = deadline if timeout is None else now + timeout  # _expiry(), inlined
-            if deadline is not None and deadline < at:  # type: ignore[operator]
-                at = deadline
-            if self._timer is None or self._timer_at > at:  # type: ignore[operator]
-                self._arm(at)  # type: ignore[arg-type]
+            self._last_read = _monotonic()
+            at: float = self._expiry()  # type: ignore[assignment]
+            if self._timer is None or self._timer_at > at:  # (_arm's own check, sparing a call)
+                self._arm(at)
         return waiter
 
     def check(self, mode: int) -> None:

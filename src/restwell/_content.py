@@ -13,6 +13,7 @@ import os
 import typing
 
 from ._exceptions import StreamConsumed
+from ._json import dumps
 from ._multipart import MultipartBody, RequestFiles
 from ._urls import encode_form
 
@@ -145,38 +146,6 @@ def _file_length(file: typing.Any) -> int | None:
     return None
 
 
-_JSON_ENCODER: list[typing.Any] = []
-
-
-def _dump_json(value: typing.Any) -> bytes:
-    """Compact UTF-8 JSON; NaN and infinities refused (they are not JSON)."""
-    if not _JSON_ENCODER:  # made on first use: import restwell does not import json
-        _JSON_ENCODER.append(_json_encoder())
-    return _JSON_ENCODER[0](value)  # type: ignore[no-any-return]
-
-
-def _json_encoder() -> typing.Callable[[typing.Any], bytes]:
-    """``JSONEncoder(...).encode`` builds the C encoder and a closure on every call (and
-    json.dumps() with options builds a JSONEncoder too); this calls the C encoder directly,
-    as ``encode`` itself does for a one-shot encoding. The result is the same."""
-    import json
-    import json.encoder
-
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    make = getattr(json.encoder, "c_make_encoder", None)  # (not in typeshed)
-    if make is None:  # pragma: no cover - a Python without the C accelerator
-        return lambda value: encoder.encode(value).encode("utf-8")
-    default, escape = encoder.default, json.encoder.encode_basestring
-
-    def dump(value: typing.Any) -> bytes:
-        # A fresh markers dict per call: the circular-reference check must not be shared
-        # between threads.
-        chunks = make({}, default, escape, None, ":", ",", False, False, False)(value, 0)
-        return "".join(chunks).encode("utf-8")
-
-    return dump
-
-
 def encode_body(
     content: RequestContent | None, data: RequestData | None, json: typing.Any,
     files: RequestFiles | None = None,
@@ -192,7 +161,7 @@ def encode_body(
     if (content is not None) + (data is not None) + (json is not None) > 1:
         raise TypeError("pass only one of content=, data= and json=")
     if json is not None:
-        return "application/json", _dump_json(json)
+        return "application/json", dumps(json)
     if data is not None:
         if isinstance(data, typing.Mapping):
             return "application/x-www-form-urlencoded", encode_form(data).encode("ascii")

@@ -15,16 +15,23 @@ what ``json.loads`` returns for their UTF-8 text, or raises ``ValueError`` where
   through ``json.JSONDecoder.decode`` for the stdlib's own result or message.
 
 The decoder is chosen on first use, so ``import restwell`` imports neither.
+
+``dumps`` encodes ``json=`` request bodies: compact UTF-8, NaN and infinities refused, the
+same bytes as ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+allow_nan=False).encode(value).encode()``. ``encode`` builds the C encoder and a closure on
+every call (and ``json.dumps()`` with options builds a JSONEncoder too); ``dumps`` calls the
+C encoder directly, as ``encode`` itself does for a one-shot encoding.
 """
 
 from __future__ import annotations
 
 import typing
 
-__all__ = ["loads"]
+__all__ = ["loads", "dumps"]
 
 _Decode = typing.Callable[[bytes], typing.Any]
 _CHOSEN: list[_Decode] = []
+_ENCODER: list[typing.Callable[[typing.Any], bytes]] = []
 
 
 def loads(content: bytes) -> typing.Any:
@@ -64,3 +71,28 @@ def _choose(use_msgspec: bool = True) -> _Decode:
             return stdlib(content)
 
     return with_msgspec
+
+
+def dumps(value: typing.Any) -> bytes:
+    if not _ENCODER:
+        _ENCODER.append(_encoder())
+    return _ENCODER[0](value)
+
+
+def _encoder() -> typing.Callable[[typing.Any], bytes]:
+    import json
+    import json.encoder
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # (not in typeshed)
+    if make is None:  # pragma: no cover - a Python without the C accelerator
+        return lambda value: encoder.encode(value).encode("utf-8")
+    default, escape = encoder.default, json.encoder.encode_basestring
+
+    def dump(value: typing.Any) -> bytes:
+        # A fresh markers dict per call: the circular-reference check must not be shared
+        # between threads.
+        chunks = make({}, default, escape, None, ":", ",", False, False, False)(value, 0)
+        return "".join(chunks).encode("utf-8")
+
+    return dump
