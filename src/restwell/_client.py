@@ -588,14 +588,19 @@ def _merge_params(client: QueryParams, call: QueryParams) -> str:
 
 def _override(merged: Headers, extra: Headers, defaults: frozenset[str]) -> None:
     """The call's fields replace the client's of the same names (and Host)."""
-    names = {name.lower() for name, _ in extra._list}
-    if "host" not in names and names.isdisjoint(defaults):  # nothing replaced: extend
-        merged._list.extend(extra._list)
+    fields = extra._list
+    for name, _ in fields:  # (a loop: a call passes a field or two, a set would cost more)
+        lower = name.lower()
+        if lower == "host" or lower in defaults:
+            break
+    else:  # nothing replaced: extend
+        merged._list.extend(fields)
         if merged._block is not None:
             merged._block += extra.encoded()
         return
+    names = {name.lower() for name, _ in fields}
     merged._list = [item for item in merged._list if item[0].lower() not in names]
-    merged._list.extend(extra._list)
+    merged._list.extend(fields)
     merged._block = None
 
 

@@ -22,11 +22,30 @@ import typing
 if typing.TYPE_CHECKING:  # pragma: no cover
     import asyncio
 
-__all__ = ["DELAY", "interleave", "race", "race_async"]
+__all__ = ["DELAY", "interleave", "race", "race_async", "start_connect"]
 
 DELAY = 0.25  # RFC 8305 §5: "Connection Attempt Delay", recommended 250 ms
 Address = tuple[socket.AddressFamily, tuple[typing.Any, ...]]
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN)
+# Made non-blocking by socket(2) itself where the OS can (Linux): no ioctl afterwards.
+_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
+
+
+def start_connect(
+    family: socket.AddressFamily, address: tuple[typing.Any, ...],
+    kind: typing.Callable[[int, int], typing.Any] = socket.socket,
+) -> socket.socket:
+    """A non-blocking socket (of ``kind``) whose connect(2) has begun (or already
+    completed); the caller waits for it to become writable. A connect that failed at once
+    raises."""
+    sock: socket.socket = kind(family, socket.SOCK_STREAM | _NONBLOCK)
+    if not _NONBLOCK:  # pragma: no cover - Linux has SOCK_NONBLOCK
+        sock.setblocking(False)
+    code = sock.connect_ex(address)
+    if code and code not in _IN_PROGRESS:
+        sock.close()
+        raise OSError(code, os.strerror(code))
+    return sock
 
 
 def interleave(addresses: typing.Sequence[Address]) -> list[Address]:
@@ -56,15 +75,10 @@ def race(addresses: typing.Sequence[Address], timeout: float | None) -> socket.s
             if deadline is not None and now >= deadline:
                 raise TimeoutError("connect timed out")
             if pending and (now >= next_start or not attempts):
-                family, address = pending.pop(0)
-                sock = socket.socket(family, socket.SOCK_STREAM)
-                sock.setblocking(False)
-                code = sock.connect_ex(address)
-                if code == 0:
-                    return _won(sock)
-                if code not in _IN_PROGRESS:
-                    error = OSError(code, os.strerror(code))
-                    sock.close()
+                try:
+                    sock = start_connect(*pending.pop(0))
+                except OSError as exc:
+                    error = exc
                     continue  # failed at once: start the next now
                 attempts[sock.fileno()] = sock
                 poller.register(sock.fileno(), select.POLLOUT)

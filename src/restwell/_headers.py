@@ -104,18 +104,24 @@ class Headers(typing.MutableMapping[str, str]):
 
     def __init__(self, headers: HeaderTypes = None) -> None:
         self._block: str | None = None
-        if isinstance(headers, Headers):
+        # (type() first: isinstance() against an ABC, Headers included, runs Python code)
+        if type(headers) is not dict and isinstance(headers, Headers):
             self._list: list[tuple[str, str]] = headers._list.copy()
             self._block = headers._block
             return
         self._list = []
         if headers is None:
             return
-        # (type() first: isinstance() against typing.Mapping runs Python code in typing)
         items = (headers.items() if type(headers) is dict or isinstance(headers, Mapping)
                  else headers)
+        append = self._list.append
         for name, value in items:
-            self._list.append(check_header(name, value))
+            # check_header's own fast path, inlined: a name already seen, a printable str
+            if (type(name) is str and name in _GOOD_NAMES and type(value) is str
+                    and value.isprintable()):
+                append((name, value.strip(" \t")))
+            else:
+                append(check_header(name, value))
 
     @classmethod
     def from_raw(cls, raw: typing.Iterable[tuple[bytes, bytes]]) -> Headers:

@@ -7,6 +7,7 @@ happened in (connect, write, read), with the method and URL in the message.
 
 from __future__ import annotations
 
+import _socket
 import os
 import select
 import socket
@@ -28,7 +29,7 @@ from ._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from ._eyeballs import race
+from ._eyeballs import race, start_connect
 from ._http11 import ResponseParser
 from ._tls import TLSSocket
 
@@ -38,7 +39,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from ._config import Limits
     from ._models import Request
 
-__all__ = ["Connection", "open_connection", "map_error", "remaining"]
+__all__ = ["Connection", "open_connection", "start_connection", "map_error", "remaining"]
 
 RECV = 64 * 1024
 RECV_LARGE = 256 * 1024
@@ -49,6 +50,11 @@ _PHASES = {
     "write": (WriteTimeout, WriteError, "sending the request to"),
     "read": (ReadTimeout, ReadError, "waiting for the response from"),
 }
+
+
+# A plain connection's socket: socket.socket, or the C type under it, which a connection
+# that start_connection opened uses as it is (no Python-level __init__ and close to run).
+_OS_SOCKETS = (socket.socket, _socket.socket)
 
 
 def remaining(phase_timeout: float | None, deadline: float | None) -> float | None:
@@ -123,7 +129,29 @@ def open_connection(
     One address (an IP literal skips the resolver altogether): connected under the connect
     timeout. Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
     """
+    return _open(_addresses(host, port), host, context, timeout)
+
+
+def start_connection(
+    host: str, port: int, timeout: float | None
+) -> tuple[socket.socket, bool]:
+    """A plain TCP socket, and True when its connect was only begun.
+
+    To one address under a connect timeout, the connect is started and left to complete
+    under the first write (``Connection``): on a fast network the request goes out without
+    a wait for the socket to become writable (poll, getsockopt) and the ioctl that makes
+    it non-blocking. Otherwise the socket comes connected, as from ``open_connection``.
+    """
     addresses = _addresses(host, port)
+    if len(addresses) == 1 and timeout is not None:
+        return start_connect(*addresses[0], _socket.socket), True
+    return _open(addresses, host, None, timeout), False
+
+
+def _open(
+    addresses: list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]], host: str,
+    context: ssl.SSLContext | None, timeout: float | None,
+) -> socket.socket:
     if not addresses:
         raise OSError(f"{host} resolved to no address")
     sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
@@ -152,35 +180,54 @@ def _connect(
 
 
 def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-        except OSError:
-            continue
-        return [(family, (host, port))]
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [(family, address) for family, _, _, _, address in infos]
+    family = _IP_LITERALS.get(host)
+    if family is None:
+        for family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                socket.inet_pton(family, host)
+            except OSError:
+                continue
+            if len(_IP_LITERALS) >= 256:  # bounded: hosts are chosen by programs, mostly
+                _IP_LITERALS.clear()
+            _IP_LITERALS[host] = family
+            break
+        else:  # a name
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            return [(family, address) for family, _, _, _, address in infos]
+    return [(family, (host, port))]
+
+
+# IP literals met so far, with their family: an IP literal skips the resolver altogether,
+# and one seen before skips the inet_pton() test too.
+_IP_LITERALS: dict[str, socket.AddressFamily] = {}
 
 
 class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
     __slots__ = (
-        "__weakref__", "_fd", "_first", "_kernel_ok", "_kernel_timeouts", "_plain", "_poller",
-        "_timeout", "idle_since", "key", "parser", "raw", "served", "sock", "recv", "sendall",
+        "__weakref__", "_fd", "_first", "_kernel_timeouts", "_nodelay", "_poller", "_timeout",
+        "connecting", "idle_since", "key", "parser", "raw", "served", "sock", "recv", "sendall",
     )
 
-    def __init__(self, sock: socket.socket, key: tuple[typing.Any, ...]) -> None:
+    def __init__(
+        self, sock: socket.socket, key: tuple[typing.Any, ...],
+        connecting: float | None = None,
+    ) -> None:
+        """``connecting``: the socket's connect was only begun (``start_connection``) and
+        must complete within this many seconds; the first write completes it."""
         self.sock = sock
         self.key = key
         self.idle_since = 0.0
         self.served = 0
         self.parser: ResponseParser | None = None  # one per connection, reused (start())
-        self._poller = select.poll()
-        self._poller.register(sock.fileno(), select.POLLIN)
+        fd = self._fd = sock.fileno()
+        poller = self._poller = select.poll()
+        poller.register(fd, select.POLLIN)
         # The OS socket under TLS (TLSSocket): timeouts and polls are its business.
-        raw = self.raw = getattr(sock, "raw", sock)
-        self._timeout: float | None = raw.gettimeout()
+        raw = self.raw = sock if type(sock) in _OS_SOCKETS else sock.raw  # type: ignore[attr-defined]
+        self.connecting = connecting
+        self._nodelay = connecting is None  # else set once the first write is done
         # A socket with a Python-level timeout polls before every send and recv. A connection
         # that is used again instead turns its socket blocking and lets the kernel time out
         # (SO_RCVTIMEO and SO_SNDTIMEO): one system call less each way. Not from the start:
@@ -189,20 +236,20 @@ class Connection:
         # a connection used once would pay three times. TLS runs over the socket through
         # memory BIOs (TLSSocket), so a kernel timeout reaches us as on a plain socket.
         self._kernel_timeouts = False
-        self._kernel_ok = type(raw) is socket.socket
-        self._plain = type(sock) is socket.socket  # sendfile(2) only without TLS
-        self.recv: typing.Callable[[int], bytes] = sock.recv
-        self.sendall: typing.Callable[[bytes], None] = sock.sendall
-        # A plain socket's first exchange bypasses Python's timeouts too: a small request is
-        # written at once (write(2) on the non-blocking socket), and a read waits on the
-        # connection's own poll object with the timeout recorded by _set_timeout. That
-        # spares the poll before the send and the ioctl of changing the socket's timeout
-        # (12 system calls per one-request connection become 10).
-        self._first = self._plain and self._timeout is not None
-        if self._first:
-            self._fd = sock.fileno()
-            self.recv = self._first_recv
-            self.sendall = self._first_sendall
+        # A plain socket's first exchange bypasses Python's timeouts too: the request is
+        # written at once (one write(2) on the non-blocking socket, which also completes a
+        # connect that was only begun), and a read waits on the connection's own poll
+        # object with the timeout recorded by _set_timeout. That spares the poll before the
+        # send and the ioctl of changing the socket's timeout. TCP_NODELAY waits too: Nagle
+        # cannot hold back a connection's first write, only a later one (_leave_first).
+        timeout = self._timeout = connecting if connecting is not None else raw.gettimeout()
+        if raw is sock and timeout is not None:
+            self._first = True
+            self.recv: typing.Callable[[int], bytes] = self._first_recv
+            self.sendall: typing.Callable[[bytes], None] = self._first_sendall
+        else:
+            self._first = False
+            self.recv, self.sendall = sock.recv, sock.sendall
 
     def __repr__(self) -> str:
         scheme, host, port = self.key[:3]
@@ -221,12 +268,8 @@ class Connection:
             )
         else:
             parser.start(head_request)
-            if self._kernel_ok and not self._kernel_timeouts:  # used again: see __init__
-                self._first = False
-                self.recv, self.sendall = self.sock.recv, self.sock.sendall
-                self.raw.settimeout(None)
-                self._kernel_timeouts = True
-                self._timeout = -1.0
+            if not self._kernel_timeouts and type(self.raw) in _OS_SOCKETS:  # see __init__
+                self._use_kernel_timeouts()
         return parser
 
     def _first_recv(self, size: int) -> bytes:
@@ -236,19 +279,50 @@ class Connection:
         return os.read(self._fd, size)
 
     def _first_sendall(self, data: bytes) -> None:
-        if not self._first:
-            self.sock.sendall(data)
-            return
+        self.sendall = self._later_sendall
         try:
             sent = os.write(self._fd, data)
         except BlockingIOError:
+            if self.connecting is not None:  # still under way: a real network's round trip
+                self._await_connect(self.connecting)
             sent = 0
+        self.connecting = None
         if sent < len(data):  # more than the socket takes at once: Python's sendall, timed
-            self._leave_first()
-            self.sock.sendall(memoryview(data)[sent:])
+            self._later_sendall(memoryview(data)[sent:])
+
+    def _later_sendall(self, data: bytes | memoryview) -> None:
+        self._leave_first()
+        self.sock.sendall(data)
+
+    def _use_kernel_timeouts(self) -> float | None:
+        """The socket blocks from now on, and the kernel times its calls out (see
+        __init__); returns the timeout that was in force."""
+        self._first = False
+        self.recv, self.sendall = self.sock.recv, self.sock.sendall
+        if not self._nodelay:
+            self._set_nodelay()
+        self.raw.settimeout(None)
+        self._kernel_timeouts = True
+        timeout, self._timeout = self._timeout, -1.0
+        return timeout
+
+    def _set_nodelay(self) -> None:
+        self._nodelay = True
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _await_connect(self, timeout: float) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLOUT)
+        if not poller.poll(int(timeout * 1000) + 1):
+            raise TimeoutError("connect timed out")
+        code = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if code:
+            raise OSError(code, os.strerror(code))
 
     def _leave_first(self) -> None:
-        """Back to Python's socket timeouts for the rest of the first exchange."""
+        """Back to Python's socket timeouts (and TCP_NODELAY) after the first write."""
+        if not self._nodelay:
+            self._set_nodelay()
         if self._first:
             self._first = False
             self.recv, self.sendall = self.sock.recv, self.sock.sendall
@@ -269,18 +343,17 @@ class Connection:
         deadline: float | None,
     ) -> None:
         self._set_timeout(remaining(timeout, deadline))
-        sendall = self.sendall
-        if body is None:
-            sendall(head)
+        if body is None:  # (self.sendall each time: the first write replaces it)
+            self.sendall(head)
         elif isinstance(body, bytes):
             if len(body) <= SMALL_BODY:
-                sendall(head + body)
+                self.sendall(head + body)
             else:
-                sendall(head)
-                sendall(body)
+                self.sendall(head)
+                self.sendall(body)
         else:
             body.rewind()
-            sendall(head)
+            self.sendall(head)
             self._send_stream(body)
 
     def _send_stream(self, body: BodyStream) -> None:
@@ -308,9 +381,12 @@ class Connection:
             offset = source.tell()
         except (AttributeError, OSError, ValueError):
             return False
-        if self._kernel_timeouts and self._plain and hasattr(os, "sendfile"):
+        if self.raw is self.sock and hasattr(os, "sendfile"):
             # Blocking sendfile(2): the kernel moves the file, SO_SNDTIMEO bounds each wait.
-            # (socket.sendfile() would poll per chunk, and wait without limit on this socket.)
+            # (socket.sendfile() would poll per chunk, and wait without limit on a socket
+            # with kernel timeouts.)
+            if not self._kernel_timeouts:
+                self._set_timeout(self._use_kernel_timeouts())
             sent = 0
             try:
                 while sent < length:
@@ -322,7 +398,7 @@ class Connection:
                 if sent == 0 and _is_unsupported(exc):
                     return False
                 raise
-        else:  # TLS (encrypted chunk by chunk), or a socket still on Python's timeouts
+        else:  # TLS: encrypted chunk by chunk
             sent = self.sock.sendfile(source, offset, length)
         source.seek(offset + sent)
         if sent != length:

@@ -19,7 +19,7 @@ from ._content import BodyStream
 from ._exceptions import ProxyError, RequestError, StreamClosed, UnsupportedProtocol
 from ._http11 import ResponseParser, encode_head
 from ._models import EXPECT_CONTINUE, Request, Response
-from ._net import Connection, map_error, open_connection, remaining
+from ._net import Connection, map_error, open_connection, remaining, start_connection
 from ._pool import ConnectionPool
 from ._proxy import Proxy, forward_head
 from ._retry import IDEMPOTENT
@@ -166,6 +166,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
                 self._pool.release(conn, False)
                 if attempt == 0 and stale(conn.served, parser, request, exc):
                     continue
+                if conn.connecting is not None:
+                    phase = "connect"
                 raise mapped(exc, phase, request, deadline) from None
             conn.served += 1
             if parser.status == 407 and len(key) > 3 and forwarded(request):
@@ -184,9 +186,11 @@ class HTTPTransport(TransportSettings, BaseTransport):
             limit = remaining(timeout.connect, deadline)
             if isinstance(proxy, Proxy):
                 sock = open_via_proxy(proxy, key, self._ssl_context, limit)
-            else:
-                context = self._ssl_context() if key[0] == "https" else None
-                sock = open_connection(key[1], key[2], context, limit)
+            elif key[0] == "https":
+                sock = open_connection(key[1], key[2], self._ssl_context(), limit)
+            else:  # the connect may complete under the first write (phase "connect" still)
+                sock, begun = start_connection(key[1], key[2], limit)
+                return Connection(sock, key, limit if begun else None)
         except BaseException as exc:
             self._pool.cancel_reservation(key)
             if isinstance(exc, ProxyError):
