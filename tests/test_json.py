@@ -9,9 +9,15 @@ accepts, whitespace, trailing data, escapes, and arbitrary JSON documents.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import datetime
+import decimal
+import enum
 import json
 import math
 import typing
+import uuid
 
 import pytest
 from hypothesis import given, settings
@@ -121,39 +127,97 @@ def test_any_bytes_decode_or_fail_as_the_stdlib_does(data: bytes) -> None:
 
 
 REFERENCE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+DUMPS = {"msgspec": _json._encoder(True), "stdlib": _json._encoder(False)}
+
+
+def has_float(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(has_float(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_float(v) for v in value)
+    return isinstance(value, float)
+
+
+def check_body(value: object) -> None:
+    """Both paths make the reference's JSON text: the same bytes, except that msgspec
+    may spell a float's exponent differently (1e16, not 1e+16): the same value still."""
+    try:
+        expected = REFERENCE.encode(value).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not encodable as UTF-8 either way
+        for dump in DUMPS.values():
+            with pytest.raises(UnicodeEncodeError):
+                dump(value)
+        return
+    for name, dump in DUMPS.items():
+        got = dump(value)
+        if name == "stdlib" or not has_float(value):
+            assert got == expected, name
+        else:
+            assert same(json.loads(got), json.loads(expected)), (got, expected)
 
 
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_json_bodies_are_what_the_stdlib_encoder_makes(value: object) -> None:
-    try:
-        expected = REFERENCE.encode(value).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: not encodable as UTF-8 either way
-        with pytest.raises(UnicodeEncodeError):
-            _json.dumps(value)
-        return
-    assert _json.dumps(value) == expected
+    check_body(value)
+    assert _json.dumps(value) == DUMPS["msgspec"](value)  # the default takes msgspec
+
+
+class Color(enum.IntEnum):
+    RED = 1
+
+
+class Name(enum.StrEnum):
+    ADA = "ada"
 
 
 @pytest.mark.parametrize("value", [
     {1: "int key", 2.5: "float key", False: "bool", None: "none"}, "top-level str", 42, None,
-    [1, (2, 3)], {"nested": {"a": [{"b": []}]}}, "é\u2028\x00\"\\",
+    [1, (2, 3)], {"nested": {"a": [{"b": []}]}}, "é\u2028\x00\"\\", [1e16, 1e-7, -0.0, 5e-324],
+    [Color.RED, {"c": Color.RED}], [Name.ADA], collections.OrderedDict(a=1), 2**70, -(2**64),
+    [True, False, None, 0.1], "\ud800", {"k": ["\ud83d"]},
 ])
 def test_json_bodies_of_every_shape(value: object) -> None:
-    assert _json.dumps(value) == REFERENCE.encode(value).encode("utf-8")
+    check_body(value)
 
 
-@pytest.mark.parametrize("value", [float("nan"), [float("inf")], {"x": -float("inf")}])
+@pytest.mark.parametrize("value", [float("nan"), [float("inf")], {"x": -float("inf")},
+                                   [[1.0, {"y": float("nan")}]]])
 def test_json_bodies_refuse_nan_and_infinity(value: object) -> None:
-    with pytest.raises(ValueError, match="JSON compliant"):
-        _json.dumps(value)
+    for dump in DUMPS.values():
+        with pytest.raises(ValueError, match="JSON compliant"):
+            dump(value)
+
+
+@pytest.mark.parametrize("value", [
+    datetime.datetime(2026, 1, 1), uuid.UUID(int=1), b"bytes", {1, 2}, decimal.Decimal("1.5"),
+    {"when": datetime.date(2026, 1, 1)}, [dataclasses.make_dataclass("P", ["x"])(1)],
+    {"k": object()},
+])
+def test_json_bodies_refuse_what_the_stdlib_refuses(value: object) -> None:
+    """msgspec would encode these; json= refuses them with or without it."""
+    for dump in DUMPS.values():
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            dump(value)
 
 
 def test_json_bodies_refuse_cycles_and_unknown_types() -> None:
     loop: list[object] = []
     loop.append(loop)
-    with pytest.raises(ValueError, match="Circular"):
-        _json.dumps(loop)
-    with pytest.raises(TypeError, match="not JSON serializable"):
-        _json.dumps({"when": object()})
-    assert _json.dumps([loop[:0], loop[:0]]) == b"[[],[]]"  # the same object twice is no cycle
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    for dump in DUMPS.values():
+        with pytest.raises(ValueError, match="Circular"):
+            dump(loop)
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            dump({"when": object()})
+        assert dump([loop[:0], loop[:0]]) == b"[[],[]]"  # the same object twice is no cycle
+        with pytest.raises(RecursionError):
+            dump(deep)
+
+
+def test_the_msgspec_encoder_really_is_used() -> None:
+    pytest.importorskip("msgspec")
+    assert DUMPS["msgspec"]([1e16]) == b"[1e16]"  # the stdlib writes 1e+16
+    assert DUMPS["stdlib"]([1e16]) == b"[1e+16]"

@@ -17,10 +17,17 @@ what ``json.loads`` returns for their UTF-8 text, or raises ``ValueError`` where
 The decoder is chosen on first use, so ``import restwell`` imports neither.
 
 ``dumps`` encodes ``json=`` request bodies: compact UTF-8, NaN and infinities refused, the
-same bytes as ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
-allow_nan=False).encode(value).encode()``. ``encode`` builds the C encoder and a closure on
-every call (and ``json.dumps()`` with options builds a JSONEncoder too); ``dumps`` calls the
-C encoder directly, as ``encode`` itself does for a one-shot encoding.
+JSON text of ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+allow_nan=False).encode(value).encode()``, and the same errors.
+
+- With msgspec, a value built only of the types both encode alike (dicts with str keys,
+  lists, str, int, bool, None, finite floats; ``_plain`` walks it to see) is encoded by
+  msgspec: CPython escapes a string at over 2 ns a character, msgspec several times faster.
+  The bytes are the stdlib's but for a float's exponent (``1e16`` for ``1e+16``), which
+  every JSON parser reads as the same number. Anything else goes to the stdlib, so the
+  values ``json=`` accepts and refuses do not depend on the extra.
+- The stdlib's C encoder is called directly: ``encode`` builds it and a closure on every
+  call (and ``json.dumps()`` with options builds a JSONEncoder too).
 """
 
 from __future__ import annotations
@@ -79,7 +86,7 @@ def dumps(value: typing.Any) -> bytes:
     return _ENCODER[0](value)
 
 
-def _encoder() -> typing.Callable[[typing.Any], bytes]:
+def _encoder(use_msgspec: bool = True) -> typing.Callable[[typing.Any], bytes]:
     import json
     import json.encoder
 
@@ -95,4 +102,64 @@ def _encoder() -> typing.Callable[[typing.Any], bytes]:
         chunks = make({}, default, escape, None, ":", ",", False, False, False)(value, 0)
         return "".join(chunks).encode("utf-8")
 
-    return dump
+    if not use_msgspec:
+        return dump
+    try:
+        import msgspec
+    except ImportError:
+        return dump
+    fast = msgspec.json.Encoder().encode
+
+    def with_msgspec(value: typing.Any) -> bytes:
+        try:
+            plain = _plain(value)
+        except RecursionError:  # a cycle, or nesting deeper than we walk: the stdlib says
+            plain = False
+        if plain:
+            try:
+                return fast(value)
+            except Exception:  # (a lone surrogate): the stdlib raises its own error
+                pass
+        return dump(value)
+
+    return with_msgspec
+
+
+# Exactly these types, and finite floats, encode alike in msgspec and the stdlib.
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: typing.Any) -> bool:
+    """Is ``value`` built of dicts with str keys, lists, str, int, bool, None and finite
+    floats only? Those msgspec encodes as the stdlib does (bar a float's exponent: 1e16
+    where the stdlib writes 1e+16). Anything else (NaN, tuples, subclasses, other keys,
+    types the stdlib refuses and msgspec would take: datetime, UUID, bytes, dataclasses)
+    goes to the stdlib, so ``json=`` accepts and refuses the same values either way."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if kind in _SCALARS:
+                continue
+            if kind is float:
+                if item - item != 0:  # NaN or an infinity (NaN - NaN and inf - inf are NaN)
+                    return False
+            elif not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            kind = type(item)
+            if kind in _SCALARS:
+                continue
+            if kind is float:
+                if item - item != 0:
+                    return False
+            elif not _plain(item):
+                return False
+        return True
+    if kind is float:
+        return bool(value - value == 0)
+    return kind in _SCALARS
