@@ -156,23 +156,35 @@ class TLSSocket:
         read, write, pending = inner.read, inner.write, inner.pending
         want_read, closed = ssl.SSLWantReadError, (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 
+        # Whether the last read may have left bytes to decrypt: a read that filled its size
+        # (more of the record may wait in OpenSSL), or undecrypted bytes in the BIO. Else a
+        # read goes to the socket first, sparing SSL_pending() and the BIO's count, which
+        # cost about as much as the socket's recv. Decrypting starts as data arrives.
+        leftover = bool(pending() or incoming.pending)
+
         def recv(size: int) -> bytes:
+            nonlocal leftover
+            fresh = leftover
             while True:
-                if pending() or incoming.pending:
+                if fresh:
                     try:
                         data: bytes = read(size)
                     except want_read:  # part of a record: read more of it
                         pass
                     except closed:  # close_notify, or a close without it: an EOF either way
+                        leftover = False
                         return b""
                     else:
                         if outgoing.pending:  # e.g. the answer to a TLS 1.3 key update
                             outer_send(outgoing.read())
+                        leftover = len(data) == size or bool(incoming.pending)
                         return data
                 data = outer_recv(RECV)
                 if not data:
+                    leftover = False
                     return b""
                 incoming.write(data)
+                fresh = True
 
         def sendall(data: bytes | memoryview) -> None:
             write(data)
