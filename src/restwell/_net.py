@@ -342,7 +342,10 @@ class Connection:
         self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
         deadline: float | None,
     ) -> None:
-        self._set_timeout(remaining(timeout, deadline))
+        if deadline is not None:
+            timeout = remaining(timeout, deadline)
+        if timeout != self._timeout:  # (the common case, unchanged, without a call)
+            self._set_timeout(timeout)
         if body is None:  # (self.sendall each time: the first write replaces it)
             self.sendall(head)
         elif isinstance(body, bytes):
@@ -411,7 +414,7 @@ class Connection:
     ) -> None:
         """Read until the head (or the whole response) has been parsed."""
         recv = self.recv
-        if deadline is None:
+        if deadline is None and timeout != self._timeout:
             self._set_timeout(timeout)
         while not (parser.complete if until_complete else parser.headers_done):
             if deadline is not None:

@@ -108,8 +108,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
         timeout = request.timeout or DEFAULT_TIMEOUT
         deadline = None if timeout.total is None else time.monotonic() + timeout.total
         proxy = request.proxy
-        if proxy is None:
-            head = encode_head(request.method, url.target, request.headers)
+        if proxy is None:  # (the URL's cached target, else the property that caches it)
+            head = encode_head(request.method, url._target or url.target, request.headers)
         else:
             head = request_head(request)
         started = time.perf_counter()
@@ -139,7 +139,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
         """Send the request and read the response head, retrying once on a stale connection."""
         body = request.body
         limits = self._limits
-        key = request.url.origin if request.proxy is None else pool_key(request)
+        url = request.url
+        key = (url._origin or url.origin) if request.proxy is None else pool_key(request)
         for attempt in (0, 1):
             try:
                 conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
