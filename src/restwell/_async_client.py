@@ -73,12 +73,7 @@ class AsyncClient(BaseClient):
     ) -> Response:
         if self._closed:
             self._check_open()
-        netrc = self._netrc_hosts  # (None until _auth_for has read ~/.netrc once)
-        if (auth is UNSET and self.auth is None and not request.url.userinfo
-                and (not self.trust_env or (netrc is not None and not netrc))):
-            flow_auth = None  # (no credentials from anywhere: _auth_for's answer, uncalled)
-        else:
-            flow_auth = self._auth_for(request, auth)
+        flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = await self._send_one(request, stream)
         else:
@@ -128,8 +123,6 @@ class AsyncClient(BaseClient):
             response = await self._transport.handle_async_request(request, stream)
         else:
             response = await self._retrying(request, stream, policy)
-        if response._lower_head and "set-cookie" not in response._lower_head:
-            return response  # (nothing to keep: _keep_cookies' answer, uncalled)
         self._keep_cookies(request, response)
         return response
 

@@ -313,10 +313,7 @@ class Response:
                 raise ResponseNotRead(
                     "this streamed response was not read; call .read() or iterate it first"
                 )
-            # (a head off the wire without the field needs no call to say so)
-            lower = self._lower_head
-            encoding = (None if lower and "content-encoding" not in lower
-                        else self._encoding_header())
+            encoding = self._encoding_header()
             raw, self._raw_body = self._raw_body, None
             self._content = (
                 decode_all(raw, encoding, self.max_decompressed_size) if encoding else raw
