@@ -55,15 +55,20 @@ def test_gzip_from_nginx(nginx: Nginx, make_client: Make) -> None:
     assert r.json()[0]["id"] == 1 and len(r.json()) == 20
 
 
-def test_large_download_streams(nginx: Nginx, make_client: Make) -> None:
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_large_download_streams(nginx: Nginx, make_client: Make, scheme: str) -> None:
     path = nginx.write_file("big.bin", 8 << 20)
     with open(path, "rb") as f:
         expected = hashlib.sha256(f.read()).hexdigest()
-    digest = hashlib.sha256()
-    with make_client() as c, c.stream("GET", nginx.http_url + "/big.bin") as r:
-        for chunk in r.iter_bytes():
-            digest.update(chunk)
-    assert digest.hexdigest() == expected
+    base = nginx.http_url if scheme == "http" else nginx.https_url
+    with make_client(verify=nginx.ca_path) as c:
+        for _ in range(2):  # on a new connection, then on the same one again
+            digest = hashlib.sha256()
+            with c.stream("GET", base + "/big.bin") as r:
+                for chunk in r.iter_bytes():
+                    digest.update(chunk)
+            assert digest.hexdigest() == expected
+        assert c.get(base + "/json").json()["id"] == 1
 
 
 def test_large_upload_from_file(nginx: Nginx, tmp_path, make_client: Make) -> None:  # type: ignore[no-untyped-def]

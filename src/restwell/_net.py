@@ -55,6 +55,7 @@ _PHASES = {
 # A plain connection's socket: socket.socket, or the C type under it, which a connection
 # that start_connection opened uses as it is (no Python-level __init__ and close to run).
 _OS_SOCKETS = (socket.socket, _socket.socket)
+_RCVLOWAT: int = getattr(socket, "SO_RCVLOWAT", 0)  # (Linux, the BSDs, macOS; not Windows)
 
 
 def remaining(phase_timeout: float | None, deadline: float | None) -> float | None:
@@ -452,6 +453,31 @@ class Connection:
         """One recv of at most ``size`` bytes under the read timeout (b"" at EOF)."""
         self._set_timeout(remaining(timeout, deadline))
         return self.recv(size)
+
+    def batch_reads(self, size: int) -> bool:
+        """Let each recv wait until ``size`` bytes are there (SO_RCVLOWAT), or EOF, or the
+        read timeout (which then returns what did come); ``size`` 1 undoes it. True when
+        batching is now on.
+
+        For long bodies only: the reader then wakes once per ``size`` bytes instead of
+        once per trickle. The socket must block with kernel timeouts first, since a
+        poll (ours, or the ssl and socket modules' own) would not report fewer bytes as
+        readable and would time out with them waiting. Undone before the body's last
+        ``size`` bytes, so it never outlives the body; an error on the way closes the
+        connection anyway.
+        """
+        if size == 1:
+            self.raw.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, 1)
+            return False
+        if not _RCVLOWAT or type(self.raw) not in _OS_SOCKETS:
+            return False
+        if not self._kernel_timeouts:
+            self._set_timeout(self._use_kernel_timeouts())
+        try:
+            self.raw.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, size)
+        except OSError:  # pragma: no cover - a platform that refuses it: read as before
+            return False
+        return True
 
     def close(self) -> None:
         if self.parser is not None:
