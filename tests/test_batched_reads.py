@@ -11,7 +11,7 @@ import pytest
 
 import restwell
 from restwell import Client, Timeout
-from restwell._transport import BATCH_FROM, READ_BATCH
+from restwell._transport import BATCH_FROM, READ_BATCH, RECV_STREAM
 from servers import ScriptedServer, read_request
 
 pytestmark = pytest.mark.skipif(
@@ -57,11 +57,11 @@ def test_a_long_body_arrives_in_batches_and_the_connection_is_reused(scripted: S
                         assert lowat(raw) == READ_BATCH
                     chunks.append(chunk)
             assert b"".join(chunks) == BODY
-            # Every recv made with more than a batch still to come waited for a whole batch
-            # (the first chunk came with the head; the tail is read as it comes).
+            # Every recv made before the tail waited for a whole batch (the first chunk came
+            # with the head; the last read's worth is read as it comes).
             offset, batched = len(chunks[0]), []
             for chunk in chunks[1:]:
-                if SIZE - offset > READ_BATCH:
+                if SIZE - offset > RECV_STREAM:
                     batched.append(len(chunk))
                 offset += len(chunk)
             assert len(batched) > 10 and min(batched) >= READ_BATCH, sorted(batched)[:5]

@@ -236,15 +236,7 @@ class ResponseParser:
             self._head_bytes = 0
             self._in_interim = True
             return
-        chunks = self._chunks
-        if len(chunks) == 1 and not self.interim:  # the usual: the head came in one read
-            data = chunks[0]
-            head = self.head = data[:data.index(b"\r\n\r\n")]
-            self._chunks = []
-            if len(head) > 4 * self._max_count:  # ("a:" CRLF: a short head is few fields)
-                self._check_count(head)
-        else:
-            head = self._take_head()
+        head = self._take_head()
         self.status = status
         if head[7] == 48 and head[5] == 49:  # "HTTP/1.0" (llhttp checked the form)
             self.http_version = "HTTP/1.0"
@@ -258,30 +250,27 @@ class ResponseParser:
             self._parser = None
 
     def _take_head(self) -> bytes:
-        """Keep the final head's bytes, fed in several reads or after 1xx heads (each of
-        which ends in CRLF CRLF too)."""
+        """Keep the final head's bytes: every head before it (1xx) ends in CRLF CRLF too."""
         chunks = self._chunks
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self._chunks = []
-        start = 0
-        if self.interim:
+        if len(chunks) == 1 and not self.interim:  # the usual: the head came in one read
+            data = chunks[0]
+            head = self.head = data[:data.index(b"\r\n\r\n")]
+        else:
+            data = b"".join(chunks)
+            start = 0
             for _ in range(self.interim):
                 start = data.index(b"\r\n\r\n", start) + 4
-        end = data.index(b"\r\n\r\n", start)
-        head = self.head = data[start:end]
+            head = self.head = data[start:data.index(b"\r\n\r\n", start)]
         # A field line takes at least 4 bytes ("a:" CRLF): only a long head can hold too many.
-        if len(head) > 4 * self._max_count:
-            self._check_count(head)
-        return head
-
-    def _check_count(self, head: bytes) -> None:
-        if head.count(b"\n") > self._max_count:
+        if len(head) > 4 * self._max_count and head.count(b"\n") > self._max_count:
             self._fail(
                 RemoteProtocolError(
                     f"the response has more than {self._max_count} header fields; "
                     "raise Limits(max_header_count=...) if that is expected"
                 )
             )
+        return head
 
     def send_body_after_expect(self) -> bool:
         """After waiting on ``Expect: 100-continue``: True to send the body (a 100 came, or

@@ -462,9 +462,9 @@ class Connection:
         For long bodies only: the reader then wakes once per ``size`` bytes instead of
         once per trickle. The socket must block with kernel timeouts first, since a
         poll (ours, or the ssl and socket modules' own) would not report fewer bytes as
-        readable and would time out with them waiting. Undone before the body's last
-        ``size`` bytes, so it never outlives the body; an error on the way closes the
-        connection anyway.
+        readable and would time out with them waiting. Undone before the read that may
+        take the body's tail, so it never outlives the body; an error on the way closes
+        the connection anyway.
         """
         if size == 1:
             self.raw.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, 1)

@@ -314,14 +314,12 @@ class ConnectionStream:
                 # the parser's callback would make of every byte.
                 batched = due > BATCH_FROM and conn.batch_reads(READ_BATCH)
                 while due:
-                    if batched and due <= READ_BATCH:
-                        batched = conn.batch_reads(1)  # the tail must not wait for more
+                    if batched and due <= RECV_STREAM:  # this read may take the tail:
+                        batched = conn.batch_reads(1)  # undone before the body completes
                     data = conn.read(min(due, RECV_STREAM), read_timeout, deadline)
                     if not data:
                         parser.feed_eof()
                     due -= len(data)
-                    if batched and not due:  # (a read took the tail whole)
-                        batched = conn.batch_reads(1)
                     parser.raw_body(len(data), due)
                     yield data
             while not parser.complete:
