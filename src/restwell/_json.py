@@ -63,13 +63,10 @@ def _choose(use_msgspec: bool = True) -> _Decode:
             return decode(text)  # raises "Extra data"
         return value
 
-    if not use_msgspec:
+    msgspec_json = _msgspec_json(use_msgspec)
+    if msgspec_json is None:
         return stdlib
-    try:
-        import msgspec
-    except ImportError:
-        return stdlib
-    fast = msgspec.json.Decoder().decode
+    fast = msgspec_json.Decoder().decode
 
     def with_msgspec(content: bytes) -> typing.Any:
         try:
@@ -78,6 +75,17 @@ def _choose(use_msgspec: bool = True) -> _Decode:
             return stdlib(content)
 
     return with_msgspec
+
+
+def _msgspec_json(wanted: bool) -> typing.Any:
+    """``msgspec.json`` when wanted and installed (``restwell[speedups]``), else None."""
+    if not wanted:
+        return None
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec.json
 
 
 def dumps(value: typing.Any) -> bytes:
@@ -102,13 +110,10 @@ def _encoder(use_msgspec: bool = True) -> typing.Callable[[typing.Any], bytes]:
         chunks = make({}, default, escape, None, ":", ",", False, False, False)(value, 0)
         return "".join(chunks).encode("utf-8")
 
-    if not use_msgspec:
+    msgspec_json = _msgspec_json(use_msgspec)
+    if msgspec_json is None:
         return dump
-    try:
-        import msgspec
-    except ImportError:
-        return dump
-    fast = msgspec.json.Encoder().encode
+    fast: typing.Callable[[typing.Any], bytes] = msgspec_json.Encoder().encode
 
     def with_msgspec(value: typing.Any) -> bytes:
         try:
