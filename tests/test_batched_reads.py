@@ -57,14 +57,17 @@ def test_a_long_body_arrives_in_batches_and_the_connection_is_reused(scripted: S
                         assert lowat(raw) == READ_BATCH
                     chunks.append(chunk)
             assert b"".join(chunks) == BODY
-            # Every recv made before the tail waited for a whole batch (the first chunk came
-            # with the head; the last read's worth is read as it comes).
+            # The recvs made before the tail waited for a whole batch (the first chunk came
+            # with the head; the last read's worth is read as it comes). The kernel may still
+            # hand over less on a signal or a timeout, so a rare short read is allowed; unbatched,
+            # more than half of them are short here.
             offset, batched = len(chunks[0]), []
             for chunk in chunks[1:]:
                 if SIZE - offset > RECV_STREAM:
                     batched.append(len(chunk))
                 offset += len(chunk)
-            assert len(batched) > 10 and min(batched) >= READ_BATCH, sorted(batched)[:5]
+            short = [size for size in batched if size < READ_BATCH]
+            assert len(batched) > 10 and len(short) <= len(batched) // 10, sorted(batched)[:5]
             assert lowat(raw) == 1  # undone before the connection went back to the pool
         start = time.monotonic()
         assert c.get(server.url).text == "ok"
