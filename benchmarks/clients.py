@@ -73,6 +73,13 @@ class Restwell(_HttpxStyle):
         super().__init__(ca)
 
 
+class RestwellPy(Restwell):
+    """The pure-Python source (the worker puts src/ first on the path): what restwell is
+    without its compiled build."""
+
+    name = "restwell-py"
+
+
 class Requests(Adapter):
     name = "requests"
 
@@ -325,8 +332,9 @@ class Httpr(_HttpxStyle):
 
 
 ADAPTERS: dict[str, type[Adapter]] = {
-    a.name: a for a in (Restwell, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests, Niquests)
+    a.name: a for a in (Restwell, RestwellPy, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests,
+                        Niquests)
 }
-IMPORTS = {"restwell": "restwell", "pycurl": "pycurl", "httpr": "httpr",
+IMPORTS = {"restwell": "restwell", "restwell-py": "restwell", "pycurl": "pycurl", "httpr": "httpr",
            "pyreqwest": "pyreqwest.client", "urllib3": "urllib3", "httpx2": "httpx2",
            "requests": "requests", "niquests": "niquests"}

@@ -74,7 +74,18 @@ def async_worker(client: str, url: str, count: int, ca: str) -> dict:
     return asyncio.run(main())
 
 
+SRC = os.path.join(HERE, "..", "src")
+
+
+def pure_source(client: str) -> None:
+    """restwell-py runs the source in src/, ahead of the compiled build installed in the
+    benchmark's environment; every other client imports what is installed."""
+    if client == "restwell-py":
+        sys.path.insert(0, SRC)
+
+
 def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str) -> dict:
+    pure_source(client)
     if scenario in ASYNC:
         return async_worker(client, url, count, ca)
     from clients import ADAPTERS, Adapter
@@ -130,7 +141,8 @@ def _threads(cls: type, adapter: object, method: str, url: str, count: int, ca: 
 def import_time(client: str) -> float:
     from clients import IMPORTS
 
-    code = (f"import time; t = time.perf_counter(); import {IMPORTS[client]}; "
+    path = f"import sys; sys.path.insert(0, {SRC!r}); " if client == "restwell-py" else ""
+    code = (f"{path}import time; t = time.perf_counter(); import {IMPORTS[client]}; "
             "print(time.perf_counter() - t)")
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                  text=True, check=True).stdout) for _ in range(7)]

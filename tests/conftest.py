@@ -15,6 +15,22 @@ from proxy_servers import Microsocks, Squid, Tinyproxy
 from servers import AppServer, Handler, ScriptedServer
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    import restwell._http11
+
+    where = restwell._http11.__file__ or ""
+    if os.environ.get("RESTWELL_COMPILED") == "1" and not where.endswith(".so"):
+        # scripts/test's second run must not pass on the pure source by mistake
+        raise pytest.UsageError(f"RESTWELL_COMPILED=1, but restwell is the source: {where}")
+
+
+def pytest_report_header() -> str:
+    import restwell._http11
+
+    compiled = (restwell._http11.__file__ or "").endswith(".so")
+    return f"restwell: {'compiled (mypyc)' if compiled else 'pure Python'}"
+
+
 @pytest.fixture
 def app() -> typing.Iterator[AppServer]:
     server = AppServer()

@@ -80,7 +80,7 @@ def _socks_connect(proxy: Proxy, host: str, port: int, timeout: float | None) ->
     with socks_errors(proxy, host, port) as socks:
         import python_socks.sync
 
-        sock = python_socks.sync.Proxy(
+        sock: socket.socket = python_socks.sync.Proxy(
             socks.ProxyType.SOCKS5, proxy.host, proxy.port, proxy.username or None,
             proxy.password or None, rdns=proxy.scheme == "socks5h",
         ).connect(host, port, timeout=timeout)
