@@ -12,3 +12,7 @@ def get_requires_for_build_wheel(config_settings=None):  # type: ignore[no-untyp
     # Not setuptools' own hook: that runs setup.py, which would import mypyc before it is there
     # (and asks for nothing a current setuptools needs).
     return _MYPYC if os.environ.get("RESTWELL_MYPYC") == "1" else []
+
+
+def get_requires_for_build_editable(config_settings=None):  # type: ignore[no-untyped-def]
+    return get_requires_for_build_wheel(config_settings)
