@@ -6,9 +6,11 @@ import os
 
 from setuptools import setup
 
-# The request path, sync and async. The rest (the client, models, auth, cookies, ...) stays
-# interpreted: users subclass and patch those, and they cost little per request.
-COMPILED = ["_http11", "_net", "_tls", "_pool", "_async_pool", "_async_net"]
+# The protocol layer and the sync I/O leaves, which sequential requests spend their Python time
+# in; _async_pool because it subclasses _pool's PoolBook (an interpreted class cannot inherit
+# from a compiled one). The rest stays interpreted: users subclass and patch the client,
+# models and auth, and the async and threaded paths measured no faster compiled.
+COMPILED = ["_http11", "_net", "_tls", "_pool", "_async_pool"]
 
 ext_modules = []
 if os.environ.get("RESTWELL_MYPYC") == "1":

@@ -104,17 +104,12 @@ async def open_async_connection(
     return conn
 
 
-async def _getaddrinfo(
+async def resolve(
     loop: asyncio.AbstractEventLoop, host: str, port: int
 ) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
-    """The addresses of ``host``, by the loop's resolver."""
+    """The addresses of ``host``, by the loop's resolver (the tests' one seam for DNS)."""
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [(family, address) for family, _, _, _, address in infos]
-
-
-# The tests' one seam for DNS. A variable, not the def itself: compiled (mypyc), a call to a
-# module's own function is bound at build time, while a variable is looked up at each call.
-resolve = _getaddrinfo
 
 
 def _is_ip(host: str) -> bool:
