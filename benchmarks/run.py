@@ -34,8 +34,8 @@ SCENARIOS = [*SEQUENTIAL, "gzip_get", "threads8", "download", "upload", "multipa
 CONCURRENCY = 64
 BULK = ("download", "upload", "multipart")  # 100 MB each: MB/s and RSS, not req/s
 # Loopback bulk transfers swing by a fifth from run to run (the server's page faults, cache
-# placement): more transfers per run, and more runs, than the request scenarios.
-BULK_COUNT, BULK_EXTRA_RUNS = 5, 2
+# placement): several transfers per run.
+BULK_COUNT = 5
 TIME_WAIT_LIMIT = 12_000  # under half of Linux's default ephemeral port range (28,232)
 
 
@@ -190,11 +190,17 @@ def run_once(client: str, scenario: str, url: str, count: int, ca: str,
 
 def run_scenario(clients: list[str], scenario: str, url: str, count: int, ca: str,
                  path: str, repeats: int) -> dict[str, dict | None]:
-    """Every client once per round, rounds repeated: drift in the machine hits all alike."""
+    """Every client once per round, rounds repeated: drift in the machine hits all alike.
+
+    Each round starts one client further along, so no client always runs first (or always
+    right after the same one). A cell is the median of its runs, and keeps the runs
+    (``"runs"``, one per round in order) for the paired comparison in the table.
+    """
     runs: dict[str, list[dict]] = {c: [] for c in clients}
     skip: set[str] = set()
-    for _ in range(repeats):
-        for client in clients:
+    for round_ in range(repeats):
+        shift = round_ % len(clients)
+        for client in clients[shift:] + clients[:shift]:
             if client in skip:
                 continue
             result = run_once(client, scenario, url, count, ca, path)
@@ -202,8 +208,22 @@ def run_scenario(clients: list[str], scenario: str, url: str, count: int, ca: st
                 skip.add(client)
             else:
                 runs[client].append(result)
-    return {c: ({k: statistics.median(r[k] for r in v) for k in v[0]}
-                if v and c not in skip else None) for c, v in runs.items()}
+    return {c: (_cell(v) if v and c not in skip else None) for c, v in runs.items()}
+
+
+def _cell(runs: list[dict]) -> dict:
+    cell: dict = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    cell["runs"] = runs
+    return cell
+
+
+def rounds_ahead(ours: dict, theirs: dict, key: str) -> str:
+    """In how many rounds restwell's run beat the peer's run of the same round: a draw in
+    the medians shows here as a split, a real lead as (nearly) every round."""
+    pairs = list(zip(ours["runs"], theirs["runs"], strict=True))
+    lower = key == "cpu_us"
+    won = sum((a[key] < b[key]) if lower else (a[key] > b[key]) for a, b in pairs)
+    return f"{won}/{len(pairs)}"
 
 
 def main() -> None:
@@ -220,9 +240,10 @@ def main() -> None:
     clients = args.clients.split(",") if args.clients else list(ADAPTERS)
     async_clients = args.clients.split(",") if args.clients else list(ASYNC_ADAPTERS)
     scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
-    # 7 runs: on this kind of VM one client's run-to-run CPU per request moves by up to a
-    # tenth with no change anywhere, so a median of 5 could still flip a close comparison.
-    n, repeats, big = (1000, 1, 10) if args.quick else (5000, 7, 100)
+    # 9 runs: on this kind of VM one client's run-to-run CPU per request moves by up to a
+    # sixth with no change anywhere, so a median of 5 or 7 could still flip a close
+    # comparison (docs/performance.md).
+    n, repeats, big = (1000, 1, 10) if args.quick else (5000, 9, 100)
     table: dict[str, dict[str, dict | None]] = {}
     with Nginx(cpu=1) as nginx:
         big_file = nginx.write_file("big.bin", big << 20)
@@ -240,8 +261,7 @@ def main() -> None:
             table[scenario] = run_scenario(
                 [c for c in async_clients if c in ASYNC_ADAPTERS] if scenario in ASYNC
                 else [c for c in clients if c in ADAPTERS],
-                scenario, urls[scenario], count, nginx.ca_path, big_file,
-                repeats + BULK_EXTRA_RUNS if scenario in BULK and not args.quick else repeats)
+                scenario, urls[scenario], count, nginx.ca_path, big_file, repeats)
             for client, cell in table[scenario].items():
                 if cell:
                     if scenario in BULK:
@@ -265,42 +285,16 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}. nginx pinned to CPU 1, clients to CPU 0. "
         f"{n} requests per sequential run ({n // 2} with a new connection each, every run "
-        f"starting with under {TIME_WAIT_LIMIT} connections in TIME_WAIT), median of {repeats} "
-        f"runs; bulk transfers: {BULK_COUNT} per run, median of {repeats + BULK_EXTRA_RUNS} "
-        "runs.", "",
+        f"starting with under {TIME_WAIT_LIMIT} connections in TIME_WAIT), bulk transfers "
+        f"{BULK_COUNT} per run; every client runs once per round, each round starting one "
+        f"client further along, and a cell is the median of {repeats} rounds.", "",
         "Ratios are restwell's figure divided by the peer's: for req/s and MB/s above 1 means "
-        "restwell is faster; for CPU/request below 1 means restwell uses less.", "",
+        "restwell is faster; for CPU/request below 1 means restwell uses less. \"ahead\" "
+        "counts the rounds in which restwell's run beat that peer's run of the same round.", "",
     ]
     for scenario, cells in table.items():
-        ours = cells.get("restwell")
-        lines += [f"## {scenario}", ""]
-        if scenario in BULK:
-            lines += ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio |",
-                      "|---|---|---|---|"]
-            for client, cell in cells.items():
-                if cell is None:
-                    lines.append(f"| {client} | n/a | n/a | |")
-                    continue
-                mbps = cell["mbps"] * big / 100
-                ratio = (ours["mbps"] / cell["mbps"]) if ours else float("nan")
-                lines.append(f"| {client} | {mbps:.1f} | {cell['rss_mb']:.1f} | {ratio:.2f} |")
-        else:
-            # Async tables also compare restwell on uvloop (restwell-uvloop) with each peer.
-            uv = cells.get("restwell-uvloop")
-            extra = " uvloop req/s ratio | uvloop CPU ratio |" if uv else ""
-            lines += ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio |" + extra,
-                      "|---|---|---|---|---|" + ("---|---|" if uv else "")]
-            for client, cell in cells.items():
-                if cell is None:
-                    lines.append(f"| {client} | n/a | n/a | | |" + (" | |" if uv else ""))
-                    continue
-                row = f"| {client} | {cell['rps']:.0f} | {cell['cpu_us']:.1f} |"
-                for mine in (ours, uv) if uv else (ours,):
-                    rps = mine["rps"] / cell["rps"] if mine else float("nan")
-                    cpu = mine["cpu_us"] / cell["cpu_us"] if mine else float("nan")
-                    row += f" {rps:.2f} | {cpu:.2f} |"
-                lines.append(row)
-        lines.append("")
+        lines += [f"## {scenario}", "", *(_bulk_table(cells, big) if scenario in BULK
+                                         else _request_table(cells)), ""]
     lines += ["## import time", "", "| module | ms (median of 7) |", "|---|---|"]
     lines += [f"| {c} | {ms:.1f} |" for c, ms in imports.items()]
     # A partial run (some scenarios or clients, or --quick) must not replace the full record.
@@ -311,6 +305,45 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
     with open(os.path.join(HERE, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _ahead(ours: dict | None, cell: dict, key: str) -> str:
+    return rounds_ahead(ours, cell, key) if ours and ours is not cell else ""
+
+
+def _bulk_table(cells: dict[str, dict | None], big: int) -> list[str]:
+    ours = cells.get("restwell")
+    lines = ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio | ahead |",
+             "|---|---|---|---|---|"]
+    for client, cell in cells.items():
+        if cell is None:
+            lines.append(f"| {client} | n/a | n/a | | |")
+            continue
+        ratio = (ours["mbps"] / cell["mbps"]) if ours else float("nan")
+        lines.append(f"| {client} | {cell['mbps'] * big / 100:.1f} | {cell['rss_mb']:.1f} | "
+                     f"{ratio:.2f} | {_ahead(ours, cell, 'mbps')} |")
+    return lines
+
+
+def _request_table(cells: dict[str, dict | None]) -> list[str]:
+    # Async tables also compare restwell on uvloop (restwell-uvloop) with each peer.
+    ours, uv = cells.get("restwell"), cells.get("restwell-uvloop")
+    extra = " uvloop req/s ratio | uvloop CPU ratio |" if uv else ""
+    lines = ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio | req/s ahead | "
+             "CPU ahead |" + extra, "|---|---|---|---|---|---|---|" + ("---|---|" if uv else "")]
+    for client, cell in cells.items():
+        if cell is None:
+            lines.append(f"| {client} | n/a | n/a | | | | |" + (" | |" if uv else ""))
+            continue
+        row = f"| {client} | {cell['rps']:.0f} | {cell['cpu_us']:.1f} |"
+        for mine in (ours, uv) if uv else (ours,):
+            rps = mine["rps"] / cell["rps"] if mine else float("nan")
+            cpu = mine["cpu_us"] / cell["cpu_us"] if mine else float("nan")
+            row += f" {rps:.2f} | {cpu:.2f} |"
+            if mine is ours:
+                row += f" {_ahead(ours, cell, 'rps')} | {_ahead(ours, cell, 'cpu_us')} |"
+        lines.append(row)
+    return lines
 
 
 if __name__ == "__main__":

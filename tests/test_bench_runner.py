@@ -1,0 +1,49 @@
+"""The benchmark runner's bookkeeping: the round order and the paired "ahead" counts that
+the results table reports (the measurements themselves run in scripts/bench, not here)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+import run
+
+
+def test_each_round_starts_one_client_further_along(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    def fake_run(client: str, *args: object) -> dict:
+        order.append(client)
+        return {"rps": float(len(order)), "cpu_us": 1.0}
+
+    monkeypatch.setattr(run, "run_once", fake_run)
+    cells = run.run_scenario(["a", "b", "c"], "get", "", 1, "", "", repeats=4)
+    assert order == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
+    a = cells["a"]
+    assert a is not None
+    assert [r["rps"] for r in a["runs"]] == [1.0, 6.0, 8.0, 10.0]  # in round order
+    assert a["rps"] == 7.0  # the median
+
+
+def test_a_client_that_fails_once_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_run(client: str, *args: object) -> dict | None:
+        return None if client == "b" else {"rps": 1.0, "cpu_us": 1.0}
+
+    monkeypatch.setattr(run, "run_once", fake_run)
+    cells = run.run_scenario(["a", "b"], "get", "", 1, "", "", repeats=3)
+    assert cells["b"] is None and cells["a"] is not None
+
+
+def test_ahead_counts_rounds_won_pairwise() -> None:
+    ours = run._cell([{"rps": 10.0, "cpu_us": 5.0}, {"rps": 8.0, "cpu_us": 7.0},
+                      {"rps": 12.0, "cpu_us": 4.0}])
+    theirs = run._cell([{"rps": 9.0, "cpu_us": 6.0}, {"rps": 9.0, "cpu_us": 6.0},
+                        {"rps": 9.0, "cpu_us": 6.0}])
+    assert run.rounds_ahead(ours, theirs, "rps") == "2/3"
+    assert run.rounds_ahead(ours, theirs, "cpu_us") == "2/3"  # lower CPU is ahead
+    table = run._request_table({"restwell": ours, "peer": theirs})
+    assert table[2].startswith("| restwell | 10 | 5.0 | 1.00 | 1.00 |  |  |")
+    assert table[3] == "| peer | 9 | 6.0 | 1.11 | 0.83 | 2/3 | 2/3 |"
