@@ -218,12 +218,19 @@ def _cell(runs: list[dict]) -> dict:
 
 
 def rounds_ahead(ours: dict, theirs: dict, key: str) -> str:
-    """In how many rounds restwell's run beat the peer's run of the same round: a draw in
-    the medians shows here as a split, a real lead as (nearly) every round."""
+    """Restwell's run against the peer's run of the same round: in how many rounds restwell
+    won, and the median of the per-round ratios.
+
+    A slow patch of the machine (some rounds here ran at a third of the usual rate) moves
+    the runs of one round together, so the paired ratio cancels it where the ratio of two
+    medians may pair a fast run with a slow one. A draw shows as a split count, a lead as
+    (nearly) every round.
+    """
     pairs = list(zip(ours["runs"], theirs["runs"], strict=True))
     lower = key == "cpu_us"
     won = sum((a[key] < b[key]) if lower else (a[key] > b[key]) for a, b in pairs)
-    return f"{won}/{len(pairs)}"
+    paired = statistics.median(a[key] / b[key] for a, b in pairs)
+    return f"{won}/{len(pairs)}, {paired:.2f}"
 
 
 def main() -> None:
@@ -231,7 +238,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--clients", default="")
     parser.add_argument("--scenarios", default="")
+    parser.add_argument("--render", metavar="JSON",
+                        help="rewrite the tables of a stored run (results.json), no measuring")
     args = parser.parse_args()
+    if args.render:
+        with open(args.render) as f:
+            stored = json.load(f)
+        write_results(**stored, full=os.path.basename(args.render) == "results.json")
+        return
     from async_clients import ASYNC_ADAPTERS
     from clients import ADAPTERS
 
@@ -278,10 +292,11 @@ def main() -> None:
 
 
 def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
-                  full: bool = True) -> None:
+                  full: bool = True, when: str = "") -> None:
+    when = when or f"{datetime.datetime.now():%Y-%m-%d %H:%M}"
     lines = [
         "# Benchmark results", "",
-        f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, "
+        f"Run {when} on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}. nginx pinned to CPU 1, clients to CPU 0. "
         f"{n} requests per sequential run ({n // 2} with a new connection each, every run "
@@ -289,8 +304,9 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
         f"{BULK_COUNT} per run; every client runs once per round, each round starting one "
         f"client further along, and a cell is the median of {repeats} rounds.", "",
         "Ratios are restwell's figure divided by the peer's: for req/s and MB/s above 1 means "
-        "restwell is faster; for CPU/request below 1 means restwell uses less. \"ahead\" "
-        "counts the rounds in which restwell's run beat that peer's run of the same round.", "",
+        "restwell is faster; for CPU/request below 1 means restwell uses less. The \"ahead\" "
+        "columns pair restwell's run with that peer's run of the same round: the rounds "
+        "restwell won, and the median of the per-round ratios.", "",
     ]
     for scenario, cells in table.items():
         lines += [f"## {scenario}", "", *(_bulk_table(cells, big) if scenario in BULK
@@ -301,7 +317,7 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
     name = "RESULTS" if full else "RESULTS-partial"
     with open(os.path.join(HERE, f"{name.lower()}.json"), "w") as f:  # to compare later
         json.dump({"table": table, "imports": imports, "big": big, "n": n,
-                   "repeats": repeats}, f, indent=1)
+                   "repeats": repeats, "when": when}, f, indent=1)
     with open(os.path.join(HERE, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -313,7 +329,7 @@ def _ahead(ours: dict | None, cell: dict, key: str) -> str:
 
 def _bulk_table(cells: dict[str, dict | None], big: int) -> list[str]:
     ours = cells.get("restwell")
-    lines = ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio | ahead |",
+    lines = ["| client | MB/s | peak RSS growth MB | restwell MB/s ratio | ahead, paired |",
              "|---|---|---|---|---|"]
     for client, cell in cells.items():
         if cell is None:
@@ -329,8 +345,9 @@ def _request_table(cells: dict[str, dict | None]) -> list[str]:
     # Async tables also compare restwell on uvloop (restwell-uvloop) with each peer.
     ours, uv = cells.get("restwell"), cells.get("restwell-uvloop")
     extra = " uvloop req/s ratio | uvloop CPU ratio |" if uv else ""
-    lines = ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio | req/s ahead | "
-             "CPU ahead |" + extra, "|---|---|---|---|---|---|---|" + ("---|---|" if uv else "")]
+    lines = ["| client | req/s | CPU µs/req | req/s ratio | CPU ratio | req/s ahead, paired | "
+             "CPU ahead, paired |" + extra,
+             "|---|---|---|---|---|---|---|" + ("---|---|" if uv else "")]
     for client, cell in cells.items():
         if cell is None:
             lines.append(f"| {client} | n/a | n/a | | | | |" + (" | |" if uv else ""))

@@ -42,8 +42,38 @@ def test_ahead_counts_rounds_won_pairwise() -> None:
                       {"rps": 12.0, "cpu_us": 4.0}])
     theirs = run._cell([{"rps": 9.0, "cpu_us": 6.0}, {"rps": 9.0, "cpu_us": 6.0},
                         {"rps": 9.0, "cpu_us": 6.0}])
-    assert run.rounds_ahead(ours, theirs, "rps") == "2/3"
-    assert run.rounds_ahead(ours, theirs, "cpu_us") == "2/3"  # lower CPU is ahead
+    # per-round ratios: rps 10/9, 8/9, 12/9 (median 1.11); CPU 5/6, 7/6, 4/6 (median 0.83)
+    assert run.rounds_ahead(ours, theirs, "rps") == "2/3, 1.11"
+    assert run.rounds_ahead(ours, theirs, "cpu_us") == "2/3, 0.83"  # lower CPU is ahead
     table = run._request_table({"restwell": ours, "peer": theirs})
     assert table[2].startswith("| restwell | 10 | 5.0 | 1.00 | 1.00 |  |  |")
-    assert table[3] == "| peer | 9 | 6.0 | 1.11 | 0.83 | 2/3 | 2/3 |"
+    assert table[3] == "| peer | 9 | 6.0 | 1.11 | 0.83 | 2/3, 1.11 | 2/3, 0.83 |"
+
+
+def test_pairing_cancels_a_slow_patch_that_the_medians_keep() -> None:
+    # Round 2 ran at a third of the rate for both; round 4 only for restwell.
+    ours = run._cell([{"rps": 1100.0, "cpu_us": 1.0}, {"rps": 330.0, "cpu_us": 1.0},
+                      {"rps": 1100.0, "cpu_us": 1.0}, {"rps": 330.0, "cpu_us": 1.0}])
+    theirs = run._cell([{"rps": 1000.0, "cpu_us": 1.0}, {"rps": 300.0, "cpu_us": 1.0},
+                        {"rps": 1000.0, "cpu_us": 1.0}, {"rps": 1000.0, "cpu_us": 1.0}])
+    assert ours["rps"] / theirs["rps"] < 0.8  # the ratio of the medians: a loss
+    assert run.rounds_ahead(ours, theirs, "rps") == "3/4, 1.10"
+
+
+def test_a_stored_run_renders_again(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import pathlib
+
+    here = pathlib.Path(str(tmp_path))
+    monkeypatch.setattr(run, "HERE", str(here))
+    cell = run._cell([{"rps": 10.0, "cpu_us": 5.0}])
+    run.write_results({"get": {"restwell": cell, "peer": cell}}, {"restwell": 1.0}, 100, 5000,
+                      1, full=False, when="2026-01-02 03:04")
+    stored = here / "results-partial.json"
+    assert json.loads(stored.read_text())["when"] == "2026-01-02 03:04"
+    (here / "RESULTS-partial.md").unlink()
+    monkeypatch.setattr(sys, "argv", ["run.py", "--render", str(stored)])
+    run.main()
+    text = (here / "RESULTS-partial.md").read_text()
+    assert text.startswith("# Benchmark results\n\nRun 2026-01-02 03:04 on ")
+    assert "| peer | 10 | 5.0 | 1.00 | 1.00 | 0/1, 1.00 | 0/1, 1.00 |" in text
