@@ -323,8 +323,8 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
     print("\n".join(lines))
 
 
-def _ahead(ours: dict | None, cell: dict, key: str) -> str:
-    return rounds_ahead(ours, cell, key) if ours and ours is not cell else ""
+def _ahead(ours: dict | None, client: str, cell: dict, key: str) -> str:
+    return rounds_ahead(ours, cell, key) if ours and client != "restwell" else ""
 
 
 def _bulk_table(cells: dict[str, dict | None], big: int) -> list[str]:
@@ -337,7 +337,7 @@ def _bulk_table(cells: dict[str, dict | None], big: int) -> list[str]:
             continue
         ratio = (ours["mbps"] / cell["mbps"]) if ours else float("nan")
         lines.append(f"| {client} | {cell['mbps'] * big / 100:.1f} | {cell['rss_mb']:.1f} | "
-                     f"{ratio:.2f} | {_ahead(ours, cell, 'mbps')} |")
+                     f"{ratio:.2f} | {_ahead(ours, client, cell, 'mbps')} |")
     return lines
 
 
@@ -358,7 +358,8 @@ def _request_table(cells: dict[str, dict | None]) -> list[str]:
             cpu = mine["cpu_us"] / cell["cpu_us"] if mine else float("nan")
             row += f" {rps:.2f} | {cpu:.2f} |"
             if mine is ours:
-                row += f" {_ahead(ours, cell, 'rps')} | {_ahead(ours, cell, 'cpu_us')} |"
+                row += (f" {_ahead(ours, client, cell, 'rps')} |"
+                        f" {_ahead(ours, client, cell, 'cpu_us')} |")
         lines.append(row)
     return lines
 

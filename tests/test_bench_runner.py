@@ -69,6 +69,7 @@ def test_a_stored_run_renders_again(tmp_path: object, monkeypatch: pytest.Monkey
     cell = run._cell([{"rps": 10.0, "cpu_us": 5.0}])
     run.write_results({"get": {"restwell": cell, "peer": cell}}, {"restwell": 1.0}, 100, 5000,
                       1, full=False, when="2026-01-02 03:04")
+    first = (here / "RESULTS-partial.md").read_text()
     stored = here / "results-partial.json"
     assert json.loads(stored.read_text())["when"] == "2026-01-02 03:04"
     (here / "RESULTS-partial.md").unlink()
@@ -77,3 +78,4 @@ def test_a_stored_run_renders_again(tmp_path: object, monkeypatch: pytest.Monkey
     text = (here / "RESULTS-partial.md").read_text()
     assert text.startswith("# Benchmark results\n\nRun 2026-01-02 03:04 on ")
     assert "| peer | 10 | 5.0 | 1.00 | 1.00 | 0/1, 1.00 | 0/1, 1.00 |" in text
+    assert text == first
