@@ -15,6 +15,7 @@ PAYLOAD = {"name": "restwell", "description": "x" * 900, "private": False, "topi
 
 class Adapter:
     name = ""
+    skips: frozenset[str] = frozenset()  # scenarios it takes no part in, beyond missing methods
 
     def __init__(self, ca: str) -> None:
         self.ca = ca
@@ -331,10 +332,35 @@ class Httpr(_HttpxStyle):
     multipart = Adapter.multipart  # nor a file object in files=
 
 
+class Floor(Adapter):
+    """Not a peer: the bare loop of floor.py, the least a Python client does (its row shows
+    restwell's distance to it, and whether it leads the fastest peer)."""
+
+    name = "floor"
+    skips = frozenset({"gzip_get"})  # it asks for no coding, so would decode none
+
+    def get_json(self, url: str) -> Op:
+        import floor
+
+        return floor.get_json(url, self.ca)
+
+    def post_json(self, url: str) -> Op:
+        import floor
+
+        return floor.post_json(url, self.ca, PAYLOAD)
+
+    def new_conn_get(self, url: str) -> Op:
+        import floor
+
+        return floor.new_conn_get(url, self.ca)
+
+
 ADAPTERS: dict[str, type[Adapter]] = {
     a.name: a for a in (Restwell, RestwellPy, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests,
-                        Niquests)
+                        Niquests, Floor)
 }
+# Rows that are restwell itself or a reference, not peers: never "the fastest peer".
+NOT_PEERS = frozenset({"restwell", "restwell-py", "restwell-uvloop", "floor"})
 IMPORTS = {"restwell": "restwell", "restwell-py": "restwell", "pycurl": "pycurl", "httpr": "httpr",
            "pyreqwest": "pyreqwest.client", "urllib3": "urllib3", "httpx2": "httpx2",
            "requests": "requests", "niquests": "niquests"}

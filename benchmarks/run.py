@@ -98,7 +98,7 @@ def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str)
     method = {"get": "get_json", "https_get": "get_json", "new_conn": "new_conn_get",
               "post": "post_json", "threads8": "get_json", "download": "download",
               "upload": "upload", "gzip_get": "get_json", "multipart": "multipart"}[scenario]
-    if getattr(cls, method) is getattr(Adapter, method):  # the library lacks it
+    if getattr(cls, method) is getattr(Adapter, method) or scenario in cls.skips:
         return {"missing": True}
     op = (getattr(adapter, method)(url, path) if scenario in ("upload", "multipart")
           else getattr(adapter, method)(url))
@@ -313,6 +313,12 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
                                          else _request_table(cells)), ""]
     lines += ["## import time", "", "| module | ms (median of 7) |", "|---|---|"]
     lines += [f"| {c} | {ms:.1f} |" for c, ms in imports.items()]
+    floor_rows = [row for scenario, cells in table.items() if (row := _floor_row(scenario, cells))]
+    if floor_rows:
+        lines += ["", "## the floor against the fastest peer", "", FLOOR_NOTE, "",
+                  "| scenario | fastest peer | floor req/s ahead, paired | floor CPU ahead, "
+                  "paired | restwell req/s ahead, paired | restwell CPU ahead, paired |",
+                  "|---|---|---|---|---|---|", *floor_rows]
     # A partial run (some scenarios or clients, or --quick) must not replace the full record.
     name = "RESULTS" if full else "RESULTS-partial"
     with open(os.path.join(HERE, f"{name.lower()}.json"), "w") as f:  # to compare later
@@ -321,6 +327,31 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
     with open(os.path.join(HERE, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+FLOOR_NOTE = (
+    "The floor is a bare blocking-socket loop over httptools (benchmarks/floor.py): no client "
+    "layers at all. Where it wins only some rounds against the fastest peer, so can no Python "
+    "client; where it leads in every round, the distance from restwell's count to its count "
+    "is restwell's own.")
+
+
+def fastest_peer(cells: dict[str, dict | None]) -> str | None:
+    from clients import NOT_PEERS
+
+    peers = {c: cell["rps"] for c, cell in cells.items() if cell and c not in NOT_PEERS}
+    return max(peers, key=peers.__getitem__) if peers else None
+
+
+def _floor_row(scenario: str, cells: dict[str, dict | None]) -> str:
+    floor, ours, peer = cells.get("floor"), cells.get("restwell"), fastest_peer(cells)
+    if scenario in BULK or not floor or peer is None:
+        return ""
+    theirs = cells[peer]
+    assert theirs is not None
+    mine = [rounds_ahead(ours, theirs, k) if ours else "" for k in ("rps", "cpu_us")]
+    return (f"| {scenario} | {peer} | {rounds_ahead(floor, theirs, 'rps')} | "
+            f"{rounds_ahead(floor, theirs, 'cpu_us')} | {mine[0]} | {mine[1]} |")
 
 
 def _ahead(ours: dict | None, client: str, cell: dict, key: str) -> str:

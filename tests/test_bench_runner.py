@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import typing
 
 import pytest
 
@@ -79,3 +80,35 @@ def test_a_stored_run_renders_again(tmp_path: object, monkeypatch: pytest.Monkey
     assert text.startswith("# Benchmark results\n\nRun 2026-01-02 03:04 on ")
     assert "| peer | 10 | 5.0 | 1.00 | 1.00 | 0/1, 1.00 | 0/1, 1.00 |" in text
     assert text == first
+
+
+def test_the_floor_row_compares_the_floor_with_the_fastest_peer_only() -> None:
+    def cell(*rps: float) -> dict:
+        return run._cell([{"rps": r, "cpu_us": 1000 / r} for r in rps])
+
+    cells = {"restwell": cell(10, 11, 9), "restwell-py": cell(50, 50, 50),
+             "slow": cell(5, 5, 5), "fast": cell(10, 10, 10), "floor": cell(20, 9, 21)}
+    assert run.fastest_peer(cells) == "fast"  # neither restwell-py nor the floor is a peer
+    assert run._floor_row("get", cells) == (
+        "| get | fast | 2/3, 2.00 | 2/3, 0.50 | 1/3, 1.00 | 1/3, 1.00 |")
+    assert run._floor_row("download", cells) == ""  # bulk rows have no floor
+    assert run._floor_row("get", {"restwell": cells["restwell"], "fast": cells["fast"]}) == ""
+
+
+def test_the_floor_does_what_each_scenario_asks(nginx: typing.Any) -> None:
+    """The floor's loops against the real nginx: each returns what the scenario fetched."""
+    import json
+
+    import floor
+
+    from nginx_server import SMALL_JSON
+
+    expected = json.loads(SMALL_JSON)
+    for url in (f"{nginx.http_url}/json", f"{nginx.https_url}/json"):
+        op = floor.get_json(url, nginx.ca_path)
+        assert op() == expected and op() == expected  # the same connection, kept alive
+    op = floor.new_conn_get(f"{nginx.http_url}/json", nginx.ca_path)
+    assert op() == expected and op() == expected
+    payload = {"name": "x" * 100}
+    reply = floor.post_json(f"{nginx.http_url}/upload", nginx.ca_path, payload)()
+    assert reply == b"ok"  # what /upload answers once it has read the body
