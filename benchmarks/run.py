@@ -6,7 +6,9 @@
 nginx's worker is pinned to CPU 1 and every client process to CPU 0 (taskset), so per-request
 CPU figures are not swung by the scheduler's placement on a 2-core machine. Each cell is the
 median of several runs in fresh processes; CPU is the client process's own user+system time
-(all its threads, so Rust clients' runtime threads count too).
+(all its threads, so Rust clients' runtime threads count too). The ``floor`` row is no
+peer but a bare loop (floor.py): the table at the end says whether even it leads the
+fastest peer, and how far restwell is from doing what it does.
 """
 
 from __future__ import annotations
