@@ -51,8 +51,8 @@ class FloorConnection:
 
     def __init__(self, url: str, ca: str) -> None:
         parts = urllib.parse.urlsplit(url)
-        self.host, self.port = parts.hostname or "", parts.port or 80
         self.tls = parts.scheme == "https"
+        self.host, self.port = parts.hostname or "", parts.port or (443 if self.tls else 80)
         self.ca = ca
         self.target = parts.path or "/"
         self.sock: typing.Any = None

@@ -332,10 +332,10 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
 
 
 FLOOR_NOTE = (
-    "The floor is a bare blocking-socket loop over httptools (benchmarks/floor.py): no client "
-    "layers at all. Where it wins only some rounds against the fastest peer, so can no Python "
-    "client; where it leads in every round, the distance from restwell's count to its count "
-    "is restwell's own.")
+    "The floor is a bare blocking-socket loop over httptools (benchmarks/floor.py), with no "
+    "client layers at all. Where it wins only some rounds against the fastest peer, no Python "
+    "client can lead that peer robustly. Where it leads in every round, what restwell's lead "
+    "falls short of the floor's is the cost of restwell's own layers.")
 
 
 def fastest_peer(cells: dict[str, dict | None]) -> str | None:
