@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import typing
 
+import floor  # (httptools only, which every run has: no need to import it lazily)
+
 Op = typing.Callable[[], object]
 PAYLOAD = {"name": "restwell", "description": "x" * 900, "private": False, "topics": ["a", "b"]}
 
@@ -340,18 +342,12 @@ class Floor(Adapter):
     skips = frozenset({"gzip_get"})  # it asks for no coding, so would decode none
 
     def get_json(self, url: str) -> Op:
-        import floor
-
         return floor.get_json(url, self.ca)
 
     def post_json(self, url: str) -> Op:
-        import floor
-
         return floor.post_json(url, self.ca, PAYLOAD)
 
     def new_conn_get(self, url: str) -> Op:
-        import floor
-
         return floor.new_conn_get(url, self.ca)
 
 

@@ -53,18 +53,19 @@ class FloorConnection:
         parts = urllib.parse.urlsplit(url)
         self.tls = parts.scheme == "https"
         self.host, self.port = parts.hostname or "", parts.port or (443 if self.tls else 80)
-        self.ca = ca
         self.target = parts.path or "/"
         self.sock: typing.Any = None
+        self.context: typing.Any = None
+        if self.tls:  # one context for every connection, as any client keeps it
+            import ssl
+
+            self.context = ssl.create_default_context(cafile=ca)
 
     def open(self) -> None:
         sock = socket.create_connection((self.host, self.port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.tls:
-            import ssl
-
-            context = ssl.create_default_context(cafile=self.ca)
-            sock = context.wrap_socket(sock, server_hostname=self.host)
+        if self.context is not None:
+            sock = self.context.wrap_socket(sock, server_hostname=self.host)
         self.sock = sock
 
     def head(self, method: str, fields: str = "") -> bytes:
