@@ -258,3 +258,36 @@ def test_params_lists_and_query_strings_merge(app: AppServer, make_client: Make)
     with make_client(base_url=app.url, params={"tag": ["a", "b"], "page": 1}) as c:
         assert c.get("/echo", params={"page": 2}).json()["target"] == "/echo?tag=a&tag=b&page=2"
         assert c.get("/echo", params="raw=1").json()["target"] == "/echo?tag=a&tag=b&page=1&raw=1"
+
+
+def test_an_overridden_build_request_builds_every_call() -> None:
+    """get(), request(), post() and stream() skip the keyword-only build_request for a
+    private twin; a subclass that overrides build_request must still see every request."""
+    import asyncio
+
+    from restwell.testing import MockTransport
+
+    def stamp(cls: type) -> type:
+        class Stamped(cls):  # type: ignore[valid-type,misc]
+            def build_request(self, method: str, url: object, **kwargs: object) -> restwell.Request:
+                headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[call-overload]
+                headers["X-Built"] = method
+                return super().build_request(method, url, headers=headers, **kwargs)
+        return Stamped
+
+    transport = MockTransport(lambda req: restwell.Response(
+        200, content=f"{req.headers.get('x-built')} {req.content.decode()}"))
+    with stamp(Client)(transport=transport) as c:
+        assert c.get("https://api.test/").text == "GET "
+        assert c.get("https://api.test/", params={"a": 1}).text == "GET "
+        assert c.post("https://api.test/", content=b"x").text == "POST x"
+        assert c.request("PUT", "https://api.test/", json=[1]).text == "PUT [1]"
+        with c.stream("DELETE", "https://api.test/") as r:
+            assert r.read() == b"DELETE "
+    assert Client(transport=transport).get("https://api.test/").text == "None "
+
+    async def run() -> list[str]:
+        async with stamp(restwell.AsyncClient)(transport=transport) as c:
+            return [(await c.get("https://api.test/")).text,
+                    (await c.post("https://api.test/", content=b"y")).text]
+    assert asyncio.run(run()) == ["GET ", "POST y"]

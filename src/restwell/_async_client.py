@@ -59,11 +59,8 @@ class AsyncClient(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
-        request = self.build_request(
-            method, url, params=params, headers=headers, content=content, data=data,
-            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
-            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
-        )
+        request = self._build(method, url, params, headers, content, data, json, files, cookies,
+                              timeout, proxy, expect_continue, upload_progress, retries)
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)
 
@@ -73,7 +70,11 @@ class AsyncClient(BaseClient):
     ) -> Response:
         if self._closed:
             self._check_open()
-        flow_auth = self._auth_for(request, auth)
+        if (auth is UNSET and self.auth is None and not request.url.userinfo
+                and (self._netrc_hosts == {} or not self.trust_env)):  # (_auth_for's answer)
+            flow_auth = None
+        else:
+            flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = await self._send_one(request, stream)
         else:
@@ -123,7 +124,8 @@ class AsyncClient(BaseClient):
             response = await self._transport.handle_async_request(request, stream)
         else:
             response = await self._retrying(request, stream, policy)
-        self._keep_cookies(request, response)
+        if response._raw_head is None or "set-cookie" in response._lower_head:
+            self._keep_cookies(request, response)  # (most heads set none: no call for them)
         return response
 
     async def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
@@ -179,7 +181,7 @@ class AsyncClient(BaseClient):
 
     async def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         if not kwargs:  # the most common call of all: skip the keyword plumbing
-            return await self.send(self.build_request("GET", url))
+            return await self.send(self._build("GET", url))
         return await self.request("GET", url, **kwargs)
 
     async def head(self, url: URL | str, **kwargs: typing.Any) -> Response:

@@ -146,11 +146,41 @@ class BaseClient:
             self._urls[url] = cached
         return cached
 
+    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.build_request is not BaseClient.build_request:  # get() and request()
+            # build through the override, as they would calling build_request itself
+            cls._build = _through_build_request  # type: ignore[method-assign,assignment]
+
     def build_request(
         self,
         method: str,
         url: URL | str,
         *,
+        params: QueryParams = None,
+        headers: HeaderTypes = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        json: typing.Any = None,
+        files: RequestFiles | None = None,
+        cookies: CookieTypes = None,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        proxy: ProxyTypes | UnsetType = UNSET,
+        expect_continue: bool | float = False,
+        upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
+        retries: RetryTypes | UnsetType = UNSET,
+    ) -> Request:
+        # (BaseClient's own: in a subclass that overrides this method, self._build calls it)
+        return BaseClient._build(self, method, url, params, headers, content, data, json, files,
+                                 cookies, timeout, proxy, expect_continue, upload_progress,
+                                 retries)
+
+    def _build(
+        self,
+        method: str,
+        url: URL | str,
+        # Not keyword-only, unlike build_request's: a call that leaves out keyword-only
+        # arguments looks up each one's default in a dict, 13 lookups for get(url).
         params: QueryParams = None,
         headers: HeaderTypes = None,
         content: RequestContent | None = None,
@@ -386,11 +416,8 @@ class Client(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
-        request = self.build_request(
-            method, url, params=params, headers=headers, content=content, data=data,
-            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
-            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
-        )
+        request = self._build(method, url, params, headers, content, data, json, files, cookies,
+                              timeout, proxy, expect_continue, upload_progress, retries)
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
 
@@ -400,7 +427,11 @@ class Client(BaseClient):
     ) -> Response:
         if self._closed:
             self._check_open()
-        flow_auth = self._auth_for(request, auth)
+        if (auth is UNSET and self.auth is None and not request.url.userinfo
+                and (self._netrc_hosts == {} or not self.trust_env)):  # (_auth_for's answer)
+            flow_auth = None
+        else:
+            flow_auth = self._auth_for(request, auth)
         if flow_auth is None:
             response = self._send_one(request, stream)
         else:
@@ -450,7 +481,8 @@ class Client(BaseClient):
             response = self._transport.handle_request(request, stream)
         else:
             response = self._retrying(request, stream, policy)
-        self._keep_cookies(request, response)
+        if response._raw_head is None or "set-cookie" in response._lower_head:
+            self._keep_cookies(request, response)  # (most heads set none: no call for them)
         return response
 
     def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
@@ -506,7 +538,7 @@ class Client(BaseClient):
 
     def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         if not kwargs:  # the most common call of all: skip the keyword plumbing
-            return self.send(self.build_request("GET", url))
+            return self.send(self._build("GET", url))
         return self.request("GET", url, **kwargs)
 
     def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
@@ -623,3 +655,15 @@ def _add_cookies(
     if value:
         headers.add("Cookie", value)
     return caller
+
+
+_BUILD_OPTIONS = ("params", "headers", "content", "data", "json", "files", "cookies", "timeout",
+                  "proxy", "expect_continue", "upload_progress", "retries")
+
+
+def _through_build_request(
+    client: BaseClient, method: str, url: URL | str, *args: typing.Any, **kwargs: typing.Any
+) -> Request:
+    """``_build`` of a client class that overrides ``build_request``: the override builds."""
+    given = dict(zip(_BUILD_OPTIONS[:len(args)], args, strict=True))
+    return client.build_request(method, url, **given, **kwargs)
