@@ -39,7 +39,8 @@ MAX_INTERIM = 10
 def encode_head(method: str, target: str, headers: Headers) -> bytes:
     """Serialise a request head. Names and values were validated when they entered Headers,
     and the target comes from a URL, which cannot hold spaces or control characters."""
-    return f"{method} {target} HTTP/1.1\r\n{headers.encoded()}\r\n".encode()
+    fields = headers._block or headers.encoded()  # (usually cached: no call into Headers)
+    return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode()
 
 
 class ResponseParser:

@@ -23,6 +23,7 @@ from ._exceptions import (
     StreamConsumed,
 )
 from ._headers import Headers, HeaderTypes, check_method, parse_fields, reason_of
+from ._json import _CHOSEN as _DECODER
 from ._json import loads
 from ._urls import URL, QueryParams
 
@@ -313,7 +314,10 @@ class Response:
                 raise ResponseNotRead(
                     "this streamed response was not read; call .read() or iterate it first"
                 )
-            encoding = self._encoding_header()
+            # (most heads off the wire name no coding: ruled out here without a call)
+            encoding = (None if self._raw_head is not None
+                        and "content-encoding" not in self._lower_head
+                        else self._encoding_header())
             raw, self._raw_body = self._raw_body, None
             self._content = (
                 decode_all(raw, encoding, self.max_decompressed_size) if encoding else raw
@@ -327,18 +331,26 @@ class Response:
     def json(self, **kwargs: typing.Any) -> typing.Any:
         content = self.content
         try:
-            if kwargs or content[:3] == b"\xef\xbb\xbf":
-                import json
+            if not kwargs:  # UTF-8 (RFC 8259); see _json. Its chosen decoder once there is
+                return (_DECODER[0] if _DECODER else loads)(content)  # one: a call less
+            import json
 
-                return json.loads(content, **kwargs)
-            return loads(content)  # UTF-8 (RFC 8259); see _json
+            return json.loads(content, **kwargs)
         except ValueError as exc:
-            snippet = content[:80].decode("utf-8", "replace")
-            raise DecodingError(
-                f"the body of {self.request.method} {self.request.url.redacted()} "
-                f"({self.status_code}) is not valid JSON: {exc}; it starts {snippet!r}",
-                request=self.request,
-            ) from None
+            error = exc
+        if not kwargs and content[:3] == b"\xef\xbb\xbf":  # json.loads skips a BOM (§8.1)
+            import json
+
+            try:
+                return json.loads(content)
+            except ValueError as exc:
+                error = exc
+        snippet = content[:80].decode("utf-8", "replace")
+        raise DecodingError(
+            f"the body of {self.request.method} {self.request.url.redacted()} "
+            f"({self.status_code}) is not valid JSON: {error}; it starts {snippet!r}",
+            request=self.request,
+        ) from None
 
     def read(self) -> bytes:
         if self._content is None and self._raw_body is None:

@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = Timeout()
+DEFAULT_CAP = Response.max_decompressed_size  # (a global: a class attribute costs a lookup)
 # Just under glibc's default mmap threshold (128 KiB): each chunk then comes from the heap and
 # reuses freed memory instead of faulting in fresh pages.
 RECV_STREAM = 128 * 1024 - 64
@@ -104,10 +105,10 @@ class HTTPTransport(TransportSettings, BaseTransport):
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
         url = request.url
-        if url.scheme != "http" and url.scheme != "https":
+        if url.scheme not in ("http", "https"):
             raise unsupported(request)
         body = request.body
-        if isinstance(body, BodyStream) and body.is_async:
+        if body is not None and isinstance(body, BodyStream) and body.is_async:
             raise TypeError(
                 f"cannot send {request.method} {url.redacted()}: its body is an async iterator, "
                 "which only an AsyncClient can send"
@@ -135,7 +136,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
                 raise mapped(exc, "read", request, deadline) from None
         self._pool.release(conn, parser.keep_alive)
         response._raw_body = parser.take_body()
-        if self._limits.max_decompressed_size != Response.max_decompressed_size:
+        if self._limits.max_decompressed_size != DEFAULT_CAP:
             response.max_decompressed_size = self._limits.max_decompressed_size
         response._elapsed = time.perf_counter() - started
         return response
@@ -150,7 +151,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
         key = (url._origin or url.origin) if request.proxy is None else pool_key(request)
         for attempt in (0, 1):
             try:
-                conn = self._pool.acquire(key, remaining(timeout.pool, deadline))
+                limit = timeout.pool if deadline is None else remaining(timeout.pool, deadline)
+                conn = self._pool.acquire(key, limit)
             except TimeoutError as exc:
                 raise mapped(exc, "connect", request, deadline) from None
             except RequestError as exc:
