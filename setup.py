@@ -10,7 +10,7 @@ from setuptools import setup
 # in; _async_pool because it subclasses _pool's PoolBook (an interpreted class cannot inherit
 # from a compiled one). The rest stays interpreted: users subclass and patch the client,
 # models and auth, and the async and threaded paths measured no faster compiled.
-COMPILED = ["_http11", "_net", "_tls", "_pool", "_async_pool"]
+COMPILED = ["_http11", "_net", "_tls", "_pool", "_async_pool", "_json"]
 
 ext_modules = []
 if os.environ.get("RESTWELL_MYPYC") == "1":

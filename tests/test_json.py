@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import restwell
 from restwell import _json
 
 PATHS = {"msgspec": _json._choose(True), "stdlib": _json._choose(False)}
@@ -80,9 +81,23 @@ def test_invalid_utf8_is_a_value_error_on_both_paths() -> None:
             decode(b'{"a": "\xff"}')
 
 
-def test_the_msgspec_path_really_uses_msgspec() -> None:
-    pytest.importorskip("msgspec")
-    assert PATHS["msgspec"].__name__ == "with_msgspec"
+def test_the_msgspec_path_really_uses_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
+    msgspec = pytest.importorskip("msgspec")
+    decoded: list[bytes] = []
+    real = msgspec.json.Decoder
+
+    class Spy:
+        def __init__(self) -> None:
+            self._decode = real().decode
+
+        def decode(self, content: bytes) -> object:
+            decoded.append(content)
+            return self._decode(content)
+
+    monkeypatch.setattr(msgspec.json, "Decoder", Spy)
+    assert _json._choose(True)(b'{"a": [1]}') == {"a": [1]}
+    assert decoded == [b'{"a": [1]}']
+    assert _json._choose(False)(b"[2]") == [2] and len(decoded) == 1
 
 
 json_values = st.recursive(
@@ -217,7 +232,43 @@ def test_json_bodies_refuse_cycles_and_unknown_types() -> None:
             dump(deep)
 
 
+def test_json_bodies_nested_past_the_walk_still_encode() -> None:
+    """Past _plain's depth the stdlib encodes, and the bytes are the same."""
+    value: object = {"leaf": [1, "two", None]}
+    for level in range(150):
+        value = [value] if level % 2 else {"k": value}
+    expected = json.dumps(value, separators=(",", ":")).encode()
+    for dump in DUMPS.values():
+        assert dump(value) == expected
+
+
 def test_the_msgspec_encoder_really_is_used() -> None:
     pytest.importorskip("msgspec")
     assert DUMPS["msgspec"]([1e16]) == b"[1e16]"  # the stdlib writes 1e+16
     assert DUMPS["stdlib"]([1e16]) == b"[1e+16]"
+
+
+def _response(body: bytes) -> restwell.Response:
+    return restwell.Response(
+        200, content=body, request=restwell.Request("GET", "https://api.example/items?page=2")
+    )
+
+
+def test_response_json_skips_a_byte_order_mark() -> None:
+    """RFC 8259 §8.1 lets a parser ignore a BOM, and json.loads does: so does .json(), whose
+    fast path never looks for one."""
+    body = b'\xef\xbb\xbf{"id": 12345678901234567890, "price": 1.5}'
+    assert _response(body).json() == {"id": 12345678901234567890, "price": 1.5}
+    assert _response(body).json(parse_float=decimal.Decimal) == {
+        "id": 12345678901234567890, "price": decimal.Decimal("1.5")
+    }
+
+
+@pytest.mark.parametrize("body", [b'{"id": 1,', b'\xef\xbb\xbf{"id": ', b"", b"\xff{}"])
+def test_response_json_names_the_request_when_the_body_is_not_json(body: bytes) -> None:
+    with pytest.raises(restwell.DecodingError) as caught:
+        _response(body).json()
+    message = str(caught.value)
+    assert "GET https://api.example/items?page=2 (200) is not valid JSON" in message
+    assert repr(body[:80].decode("utf-8", "replace")) in message
+    assert caught.value.request is not None

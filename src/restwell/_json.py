@@ -37,7 +37,7 @@ import typing
 __all__ = ["loads", "dumps"]
 
 _Decode = typing.Callable[[bytes], typing.Any]
-_CHOSEN: list[_Decode] = []
+_CHOSEN: list[_Decode] = []  # filled once, never replaced: Response.json reads it directly
 _ENCODER: list[typing.Callable[[typing.Any], bytes]] = []
 
 
@@ -116,11 +116,7 @@ def _encoder(use_msgspec: bool = True) -> typing.Callable[[typing.Any], bytes]:
     fast: typing.Callable[[typing.Any], bytes] = msgspec_json.Encoder().encode
 
     def with_msgspec(value: typing.Any) -> bytes:
-        try:
-            plain = _plain(value)
-        except RecursionError:  # a cycle, or nesting deeper than we walk: the stdlib says
-            plain = False
-        if plain:
+        if _plain(value, 0):
             try:
                 return fast(value)
             except Exception:  # (a lone surrogate): the stdlib raises its own error
@@ -134,7 +130,13 @@ def _encoder(use_msgspec: bool = True) -> typing.Callable[[typing.Any], bytes]:
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _plain(value: typing.Any) -> bool:
+# Deeper than this, _plain gives up and the stdlib encodes: a cycle then gets its
+# "Circular reference" error, and too deep a value its RecursionError. Compiled (mypyc),
+# _plain would not raise RecursionError itself: the C stack would overflow first.
+_MAX_DEPTH = 100
+
+
+def _plain(value: typing.Any, depth: int) -> bool:
     """Is ``value`` built of dicts with str keys, lists, str, int, bool, None and finite
     floats only? Those msgspec encodes as the stdlib does (bar a float's exponent: 1e16
     where the stdlib writes 1e+16). Anything else (NaN, tuples, subclasses, other keys,
@@ -142,13 +144,19 @@ def _plain(value: typing.Any) -> bool:
     goes to the stdlib, so ``json=`` accepts and refuses the same values either way."""
     kind = type(value)
     if kind is dict:
+        if depth == _MAX_DEPTH:
+            return False
         for key, item in value.items():
-            if type(key) is not str or (type(item) not in _SCALARS and not _plain(item)):
+            if type(key) is not str or (
+                type(item) not in _SCALARS and not _plain(item, depth + 1)
+            ):
                 return False
         return True
     if kind is list:
-        for item in value:  # noqa: SIM110 (a loop: all() over a generator costs twice as much)
-            if type(item) not in _SCALARS and not _plain(item):
+        if depth == _MAX_DEPTH:
+            return False
+        for item in value:  # (a loop: all() over a generator costs twice as much)
+            if type(item) not in _SCALARS and not _plain(item, depth + 1):
                 return False
         return True
     if kind is float:  # finite: NaN - NaN and inf - inf are NaN
