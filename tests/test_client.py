@@ -261,8 +261,9 @@ def test_params_lists_and_query_strings_merge(app: AppServer, make_client: Make)
 
 
 def test_an_overridden_build_request_builds_every_call() -> None:
-    """get(), request(), post() and stream() skip the keyword-only build_request for a
-    private twin; a subclass that overrides build_request must still see every request."""
+    """request() and post() build through a positional alias of build_request (_build);
+    a subclass that overrides build_request, with keyword-only options, must still see
+    every request, auth= or not."""
     import asyncio
 
     from restwell.testing import MockTransport
@@ -281,6 +282,7 @@ def test_an_overridden_build_request_builds_every_call() -> None:
         assert c.get("https://api.test/").text == "GET "
         assert c.get("https://api.test/", params={"a": 1}).text == "GET "
         assert c.post("https://api.test/", content=b"x").text == "POST x"
+        assert c.post("https://api.test/", content=b"z", auth=("u", "p")).text == "POST z"
         assert c.request("PUT", "https://api.test/", json=[1]).text == "PUT [1]"
         with c.stream("DELETE", "https://api.test/") as r:
             assert r.read() == b"DELETE "

@@ -14,7 +14,7 @@ import typing
 
 from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
 from ._auth import AUTH_READS_BODY, Auth, AuthTypes
-from ._client import _RETRY, _SEND_OPTIONS, BaseClient, CookieTypes
+from ._client import _RETRY, _SEND_KEYS, _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
 from ._exceptions import RequestError
@@ -181,26 +181,33 @@ class AsyncClient(BaseClient):
 
     async def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         if not kwargs:  # the most common call of all: skip the keyword plumbing
-            return await self.send(self._build("GET", url))
-        return await self.request("GET", url, **kwargs)
+            return await self.send(self.build_request("GET", url))
+        return await self._verb("GET", url, kwargs)
 
     async def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("HEAD", url, **kwargs)
+        return await self._verb("HEAD", url, kwargs)
 
     async def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("OPTIONS", url, **kwargs)
+        return await self._verb("OPTIONS", url, kwargs)
 
     async def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("DELETE", url, **kwargs)
+        return await self._verb("DELETE", url, kwargs)
 
     async def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("POST", url, **kwargs)
+        return await self._verb("POST", url, kwargs)
 
     async def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("PUT", url, **kwargs)
+        return await self._verb("PUT", url, kwargs)
 
     async def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return await self.request("PATCH", url, **kwargs)
+        return await self._verb("PATCH", url, kwargs)
+
+    async def _verb(self, method: str, url: URL | str, kwargs: dict[str, typing.Any]) -> Response:
+        """get(), post() and the rest: without send()'s options, the request is built and sent
+        without request(), whose keyword-only defaults cost a dict lookup each (16 of them)."""
+        if _SEND_KEYS.isdisjoint(kwargs):
+            return await self.send(self._build(method, url, **kwargs))
+        return await self.request(method, url, **kwargs)
 
     async def aclose(self) -> None:
         if not self._closed:

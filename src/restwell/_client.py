@@ -3,9 +3,9 @@
 Settings are merged in one place, ``_merge``: a value given to the call beats the client's,
 which beats the environment's, which beats the default. ``UNSET`` marks "not given here".
 
-The hot path (``request`` -> ``_build`` -> ``send``) does no work that can be done once per
-client: default headers are validated at construction, parsed URLs are cached per string,
-and a client without auth, cookies or hooks pays nothing for those features.
+The hot path (``request`` -> ``build_request`` -> ``send``) does no work that can be done
+once per client: default headers are validated at construction, parsed URLs are cached per
+string, and a client without auth, cookies or hooks pays nothing for those features.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any
 CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 _URL_CACHE_SIZE = 512
 _SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
+_SEND_KEYS = frozenset(_SEND_OPTIONS)
 _CALLER = "restwell.caller_cookies"
 _ROUTES = "restwell.proxy_routes"
 # RFC 6265 §4.1.1: no CTL (HTAB included, which a header value could otherwise carry) and no
@@ -148,39 +149,17 @@ class BaseClient:
 
     def __init_subclass__(cls, **kwargs: typing.Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.build_request is not BaseClient.build_request:  # get() and request()
-            # build through the override, as they would calling build_request itself
-            cls._build = _through_build_request  # type: ignore[method-assign,assignment]
+        if cls.build_request is not BaseClient.build_request:
+            # request() builds through _build, with every option positional: that call
+            # must reach the override, which may take its options as keywords only
+            cls._build = _through_build_request  # type: ignore[assignment]
 
     def build_request(
         self,
         method: str,
         url: URL | str,
-        *,
-        params: QueryParams = None,
-        headers: HeaderTypes = None,
-        content: RequestContent | None = None,
-        data: RequestData | None = None,
-        json: typing.Any = None,
-        files: RequestFiles | None = None,
-        cookies: CookieTypes = None,
-        timeout: TimeoutTypes | UnsetType = UNSET,
-        proxy: ProxyTypes | UnsetType = UNSET,
-        expect_continue: bool | float = False,
-        upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
-        retries: RetryTypes | UnsetType = UNSET,
-    ) -> Request:
-        # (BaseClient's own: in a subclass that overrides this method, self._build calls it)
-        return BaseClient._build(self, method, url, params, headers, content, data, json, files,
-                                 cookies, timeout, proxy, expect_continue, upload_progress,
-                                 retries)
-
-    def _build(
-        self,
-        method: str,
-        url: URL | str,
-        # Not keyword-only, unlike build_request's: a call that leaves out keyword-only
-        # arguments looks up each one's default in a dict, 13 lookups for get(url).
+        # Not keyword-only: a call that leaves out keyword-only arguments looks up each one's
+        # default in a dict, 13 lookups for get(url); these come from a tuple.
         params: QueryParams = None,
         headers: HeaderTypes = None,
         content: RequestContent | None = None,
@@ -249,6 +228,8 @@ class BaseClient:
             )
             request.proxy = None if routes is None else routes.select(target)
         return request
+
+    _build = build_request  # request()'s positional call (see __init_subclass__)
 
     def _default_names(self) -> frozenset[str]:
         """The lower-cased names of the client's default fields, worked out again only when
@@ -538,26 +519,33 @@ class Client(BaseClient):
 
     def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         if not kwargs:  # the most common call of all: skip the keyword plumbing
-            return self.send(self._build("GET", url))
-        return self.request("GET", url, **kwargs)
+            return self.send(self.build_request("GET", url))
+        return self._verb("GET", url, kwargs)
 
     def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("HEAD", url, **kwargs)
+        return self._verb("HEAD", url, kwargs)
 
     def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("OPTIONS", url, **kwargs)
+        return self._verb("OPTIONS", url, kwargs)
 
     def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
+        return self._verb("DELETE", url, kwargs)
 
     def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("POST", url, **kwargs)
+        return self._verb("POST", url, kwargs)
 
     def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("PUT", url, **kwargs)
+        return self._verb("PUT", url, kwargs)
 
     def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
-        return self.request("PATCH", url, **kwargs)
+        return self._verb("PATCH", url, kwargs)
+
+    def _verb(self, method: str, url: URL | str, kwargs: dict[str, typing.Any]) -> Response:
+        """get(), post() and the rest: without send()'s options, the request is built and sent
+        without request(), whose keyword-only defaults cost a dict lookup each (16 of them)."""
+        if _SEND_KEYS.isdisjoint(kwargs):
+            return self.send(self._build(method, url, **kwargs))
+        return self.request(method, url, **kwargs)
 
     def close(self) -> None:
         if not self._closed:
