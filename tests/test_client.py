@@ -261,9 +261,9 @@ def test_params_lists_and_query_strings_merge(app: AppServer, make_client: Make)
 
 
 def test_an_overridden_build_request_builds_every_call() -> None:
-    """request() builds through a positional alias of build_request (_build), the verbs
-    call it themselves unless given auth= and the like; a subclass that overrides
-    build_request, with keyword-only options, must still see every request."""
+    """The verbs build without request() unless given auth= and the like; a subclass that
+    overrides build_request, with keyword-only options, must still see every request,
+    whichever way it was made."""
     import asyncio
 
     from restwell.testing import MockTransport

@@ -14,7 +14,7 @@ import typing
 
 from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
 from ._auth import AUTH_READS_BODY, Auth, AuthTypes
-from ._client import _RETRY, _SEND_KEYS, _SEND_OPTIONS, BaseClient, CookieTypes
+from ._client import _RETRY, _SEND_OPTIONS, BaseClient, CookieTypes
 from ._config import UNSET, TimeoutTypes, UnsetType
 from ._content import RequestContent, RequestData, RequestFiles
 from ._exceptions import RequestError
@@ -59,8 +59,11 @@ class AsyncClient(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
-        request = self._build(method, url, params, headers, content, data, json, files, cookies,
-                              timeout, proxy, expect_continue, upload_progress, retries)
+        request = self.build_request(
+            method, url, params=params, headers=headers, content=content, data=data,
+            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
+            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
+        )
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)
 
@@ -206,7 +209,7 @@ class AsyncClient(BaseClient):
         """get(), post() and the rest: without send()'s options, the request is built and sent
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
-        if _SEND_KEYS.isdisjoint(kwargs):
+        if _SEND_OPTIONS.isdisjoint(kwargs):
             return await self.send(self.build_request(method, url, **kwargs))
         return await self.request(method, url, **kwargs)
 

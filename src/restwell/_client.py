@@ -53,8 +53,7 @@ USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 _URL_CACHE_SIZE = 512
-_SEND_OPTIONS = ("auth", "follow_redirects", "max_redirects")
-_SEND_KEYS = frozenset(_SEND_OPTIONS)
+_SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects"})
 _CALLER = "restwell.caller_cookies"
 _ROUTES = "restwell.proxy_routes"
 # RFC 6265 §4.1.1: no CTL (HTAB included, which a header value could otherwise carry) and no
@@ -147,19 +146,13 @@ class BaseClient:
             self._urls[url] = cached
         return cached
 
-    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.build_request is not BaseClient.build_request:
-            # request() builds through _build, with every option positional: that call
-            # must reach the override, which may take its options as keywords only
-            cls._build = _through_build_request  # type: ignore[assignment]
-
     def build_request(
         self,
         method: str,
         url: URL | str,
         # Not keyword-only: a call that leaves out keyword-only arguments looks up each one's
-        # default in a dict, 13 lookups for get(url); these come from a tuple.
+        # default in a dict, 13 lookups for get(url); these come from a tuple. (A subclass
+        # may still override it with keyword-only options: every call passes them by name.)
         params: QueryParams = None,
         headers: HeaderTypes = None,
         content: RequestContent | None = None,
@@ -228,8 +221,6 @@ class BaseClient:
             )
             request.proxy = None if routes is None else routes.select(target)
         return request
-
-    _build = build_request  # request()'s positional call (see __init_subclass__)
 
     def _default_names(self) -> frozenset[str]:
         """The lower-cased names of the client's default fields, worked out again only when
@@ -397,8 +388,11 @@ class Client(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
-        request = self._build(method, url, params, headers, content, data, json, files, cookies,
-                              timeout, proxy, expect_continue, upload_progress, retries)
+        request = self.build_request(
+            method, url, params=params, headers=headers, content=content, data=data,
+            json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
+            expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
+        )
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
 
@@ -544,7 +538,7 @@ class Client(BaseClient):
         """get(), post() and the rest: without send()'s options, the request is built and sent
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
-        if _SEND_KEYS.isdisjoint(kwargs):
+        if _SEND_OPTIONS.isdisjoint(kwargs):
             return self.send(self.build_request(method, url, **kwargs))
         return self.request(method, url, **kwargs)
 
@@ -645,14 +639,3 @@ def _add_cookies(
         headers.add("Cookie", value)
     return caller
 
-
-_BUILD_OPTIONS = ("params", "headers", "content", "data", "json", "files", "cookies", "timeout",
-                  "proxy", "expect_continue", "upload_progress", "retries")
-
-
-def _through_build_request(
-    client: BaseClient, method: str, url: URL | str, *args: typing.Any, **kwargs: typing.Any
-) -> Request:
-    """``_build`` of a client class that overrides ``build_request``: the override builds."""
-    given = dict(zip(_BUILD_OPTIONS[:len(args)], args, strict=True))
-    return client.build_request(method, url, **given, **kwargs)
