@@ -15,25 +15,6 @@ from proxy_servers import Microsocks, Squid, Tinyproxy
 from servers import AppServer, Handler, ScriptedServer
 
 
-def _compiled() -> tuple[bool, str]:
-    """Whether restwell was imported from the compiled build, and from where."""
-    import restwell._http11
-
-    where = restwell._http11.__file__ or ""
-    return where.endswith(".so"), where
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    compiled, where = _compiled()
-    if os.environ.get("RESTWELL_COMPILED") == "1" and not compiled:
-        # scripts/test's second run must not pass on the pure source by mistake
-        raise pytest.UsageError(f"RESTWELL_COMPILED=1, but restwell is the source: {where}")
-
-
-def pytest_report_header() -> str:
-    return f"restwell: {'compiled (mypyc)' if _compiled()[0] else 'pure Python'}"
-
-
 @pytest.fixture
 def app() -> typing.Iterator[AppServer]:
     server = AppServer()
