@@ -217,7 +217,7 @@ def rss_mb() -> float:
 
 
 def test_slow_consumer_of_a_1gb_download_stays_small(run: Run, nginx: Nginx) -> None:
-    from restwell._async_net import HIGH_WATER
+    from restwell._io._async._connection import HIGH_WATER
 
     path = os.path.join(nginx.prefix, "www", "sparse-1g.bin")
     with open(path, "wb") as f:
@@ -350,7 +350,7 @@ def test_body_read_whole_after_reading_paused(
 ) -> None:
     """Reading may pause (flow control) while the head is awaited; a response read whole must
     then resume it, not wait for the read timeout."""
-    monkeypatch.setattr("restwell._async_net.HIGH_WATER", 1024)
+    monkeypatch.setattr("restwell._io._async._connection.HIGH_WATER", 1024)
 
     async def main() -> None:
         async with AsyncClient(base_url=app.url, timeout=Timeout(read=2)) as c:

@@ -16,7 +16,8 @@ import trustme
 import both
 from nginx_server import Nginx
 from restwell import AsyncClient, CertificateVerifyError
-from restwell._async_net import AsyncConnection, TLSConnection
+from restwell._io._async._connection import AsyncConnection
+from restwell._io._async._open import TLSConnection
 from servers import ScriptedServer, read_request
 
 Run = typing.Callable[[typing.Awaitable[typing.Any]], typing.Any]

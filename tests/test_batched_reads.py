@@ -11,7 +11,7 @@ import pytest
 
 import restwell
 from restwell import Client, Timeout
-from restwell._transport import BATCH_FROM, READ_BATCH, RECV_STREAM
+from restwell._io._sync._transport import BATCH_FROM, READ_BATCH, RECV_STREAM
 from servers import ScriptedServer, read_request
 
 pytestmark = pytest.mark.skipif(

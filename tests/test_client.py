@@ -32,7 +32,7 @@ def test_get_json_and_defaults(app: AppServer) -> None:
     assert r.elapsed.total_seconds() > 0
     sent = restwell.get(app.url + "/echo").json()
     assert header(sent, "user-agent") == [f"restwell/{restwell.__version__}"]
-    assert header(sent, "accept-encoding") == [restwell._decoders.ACCEPT_ENCODING]
+    assert header(sent, "accept-encoding") == [restwell._models._decoders.ACCEPT_ENCODING]
     assert header(sent, "host") == [app.url.removeprefix("http://")]
 
 

@@ -13,7 +13,7 @@ from backports import zstd
 import restwell
 from both import Make
 from restwell import Limits
-from restwell._decoders import ACCEPT_ENCODING, make_decoder
+from restwell._models._decoders import ACCEPT_ENCODING, make_decoder
 from servers import AppServer, ScriptedServer, read_request
 
 Start = typing.Callable[[typing.Callable[[socket.socket, int], None]], ScriptedServer]

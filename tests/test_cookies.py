@@ -10,7 +10,7 @@ import pytest
 
 import restwell
 from both import Make
-from restwell._cookies import Cookies, parse_set_cookie
+from restwell._features._cookies import Cookies, parse_set_cookie
 from servers import AppServer
 
 

@@ -15,7 +15,7 @@ import restwell
 from both import Make
 from httpbin_server import Httpbin
 from restwell import DigestAuth
-from restwell._digest import parse_challenges
+from restwell._features._digest import parse_challenges
 from servers import AppServer
 
 ALGORITHMS = ["MD5", "SHA-256", "SHA-512"]  # all that httpbin offers

@@ -12,7 +12,7 @@ import typing
 import pytest
 
 import restwell
-import restwell._async_net
+import restwell._io._async._open
 from both import Make
 from restwell import Retry, Timeout
 from servers import ScriptedServer, read_request
@@ -50,7 +50,7 @@ def test_03_name_that_does_not_resolve(
         no_such_host()
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
-    monkeypatch.setattr(restwell._async_net, "resolve", no_such_host_async)
+    monkeypatch.setattr(restwell._io._async._open, "resolve", no_such_host_async)
     with make_client() as c:
         with pytest.raises(restwell.ConnectError, match="Name or service not known") as info:
             c.get("http://no-such-host.test/")
@@ -84,7 +84,7 @@ def test_04_a_black_holed_address_does_not_stall_the_connect(
             return list(addresses)
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-        monkeypatch.setattr(restwell._async_net, "resolve", resolve)
+        monkeypatch.setattr(restwell._io._async._open, "resolve", resolve)
         with make_client(timeout=Timeout(connect=5)) as c:
             started = time.monotonic()
             assert c.get("http://dual.test/").text == "ok"

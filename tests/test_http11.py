@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restwell import Headers, IncompleteBodyError, LocalProtocolError, RemoteProtocolError
-from restwell._headers import check_method
-from restwell._http11 import ResponseParser, encode_head
+from restwell._models._headers import check_method
+from restwell._protocol._http11 import ResponseParser, encode_head
 
 
 def parse(data: bytes, head: bool = False, split: int = 0, eof: bool = True) -> ResponseParser:

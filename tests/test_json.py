@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import restwell
-from restwell import _json
+from restwell._models import _json
 
 PATHS = {"msgspec": _json._choose(True), "stdlib": _json._choose(False)}
 

@@ -13,7 +13,7 @@ import pytest
 
 import restwell
 from both import Make
-from restwell._multipart import MultipartBody
+from restwell._models._multipart import MultipartBody
 from servers import AppServer
 
 

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 import restwell
 from both import Make
 from restwell import URL, InvalidHeader, InvalidURL
-from restwell._decoders import decode_all
-from restwell._http11 import encode_head
-from restwell._redirects import crosses_boundary, next_request
+from restwell._features._redirects import crosses_boundary, next_request
+from restwell._models._decoders import decode_all
+from restwell._protocol._http11 import encode_head
 from servers import ScriptedServer, read_request
 
 LONG = os.environ.get("RESTWELL_LONG") == "1"

@@ -18,7 +18,7 @@ from both import Make
 from nginx_server import Nginx
 from proxy_servers import PASSWORD, USER, ProxyProcess, Squid, Tinyproxy
 from restwell import URL
-from restwell._proxy import Proxy, routes_for, routes_from_env
+from restwell._models._proxy import Proxy, routes_for, routes_from_env
 from servers import AppServer, ScriptedServer, read_request
 
 Start = typing.Callable[..., ScriptedServer]

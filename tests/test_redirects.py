@@ -12,7 +12,7 @@ import pytest
 import restwell
 from both import Make
 from restwell import URL
-from restwell._redirects import crosses_boundary
+from restwell._features._redirects import crosses_boundary
 from servers import AppServer
 
 

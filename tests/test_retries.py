@@ -14,7 +14,7 @@ import pytest
 import restwell
 from both import Make
 from restwell import Retry
-from restwell._retry import parse_retry_after, to_retry
+from restwell._models._retry import parse_retry_after, to_retry
 from servers import ScriptedServer, read_request
 
 Start = typing.Callable[..., ScriptedServer]

@@ -25,54 +25,110 @@ EXPECTED = {
     "head", "options", "patch", "post", "put", "request",
 }
 
-# Which layer each private module belongs to; a module may import its own layer or lower ones.
-LAYERS = {
-    "_version": 0, "_exceptions": 0, "_config": 0, "_urls": 0, "_headers": 0,
-    "_content": 0, "_multipart": 0, "_bodies": 0, "_decoders": 0, "_models": 0,
-    "_proxy": 0, "_retry": 0, "_json": 0,
-    "_http11": 1,
-    "_tls": 2, "_eyeballs": 2, "_net": 2, "_tunnel": 2, "_async_tunnel": 2, "_pool": 2,
-    "_transport": 2,
-    "_async_net": 2, "_async_pool": 2, "_async_transport": 2,
-    "_auth": 3, "_digest": 3, "_oauth2": 3, "_redirects": 3, "_cookies": 3,
-    "_client": 4, "_async_client": 4, "_api": 4, "testing": 4, "__init__": 5,
-}
+# The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.
+RANKS = {"_models": 0, "_protocol": 1, "_io": 2, "_features": 3, "_client": 4}
+TOP = 5  # __init__, _api, testing: the public face
+DRIVERS = ("_io._sync", "_io._async")
 
 
-def test_public_names_are_exactly_the_intended_ones() -> None:
-    assert set(restwell.__all__) == EXPECTED
-    for name in restwell.__all__:
-        assert getattr(restwell, name) is not None
-        obj = getattr(restwell, name)
-        if hasattr(obj, "__module__") and isinstance(obj, type):
-            assert obj.__module__.startswith("restwell")
+def _modules() -> dict[str, pathlib.Path]:
+    """Every module of the package by dotted name below restwell (``_io._sync._pool``)."""
+    found = {}
+    for path in SRC.rglob("*.py"):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        found[".".join(parts)] = path
+    return found
 
 
-def test_every_exception_is_a_restwell_error() -> None:
-    for name in restwell.__all__:
-        obj = getattr(restwell, name)
-        if isinstance(obj, type) and issubclass(obj, BaseException):
-            assert issubclass(obj, restwell.RestwellError), name
+def _imports(name: str, path: pathlib.Path, runtime_only: bool) -> list[tuple[str, int]]:
+    """The restwell modules ``name`` imports (relative imports resolved), with line numbers.
+    ``runtime_only``: only what runs when the module is imported (not TYPE_CHECKING blocks,
+    not imports inside functions)."""
+    tree = ast.parse(path.read_text())
+    package = name.split(".")[:-1]  # (for a package's __init__ too: relative to itself)
+    nodes: list[ast.AST] = []
+    if runtime_only:
+        for node in tree.body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            nodes.append(node)
+    else:
+        nodes = [tree]
+    found = []
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, *(node.module or "").split(".")]).strip(".")
+                found.append((target, node.lineno))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("restwell."):
+                found.append((node.module.removeprefix("restwell."), node.lineno))  # type: ignore[union-attr]
+    return found
+
+
+def _rank(module: str) -> float:
+    first = module.split(".")[0]
+    if module == "_version":
+        return -1  # a leaf everything may read
+    if module.startswith(DRIVERS):
+        return RANKS["_io"] + 0.5
+    return TOP + 1 if module == "__init__" else RANKS.get(first, TOP)
 
 
 def test_layers_only_import_downwards() -> None:
-    for path in SRC.glob("*.py"):
-        module = path.stem
-        assert module in LAYERS, f"{module} has no layer in this test: add it"
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                node.body = []  # imports for annotations only do not count
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                target = node.module.split(".")[0]
-                assert LAYERS[target] <= LAYERS[module], f"{module} imports {target} upward"
+    """Runtime and type-only imports alike; imports inside functions too."""
+    for name, path in _modules().items():
+        if name.split(".")[0] not in RANKS and name not in ("__init__", "_api", "testing",
+                                                            "_version"):
+            raise AssertionError(f"{name} sits in no layer folder: move it into one")
+        for target, line in _imports(name, path, runtime_only=False):
+            where = f"{path.relative_to(SRC)}:{line} imports {target}"
+            same_folder = target.split(".")[0] == name.split(".")[0] and name.startswith("_")
+            assert same_folder or _rank(target) < _rank(name), f"upward: {where}"
+            if name.startswith("_features"):
+                assert target.startswith(("_models", "_features")), (
+                    f"features see models only: {where}")
+            for driver in DRIVERS:
+                other = DRIVERS[1 - DRIVERS.index(driver)]
+                if name.startswith(driver):
+                    assert not target.startswith(other), f"one driver imports the other: {where}"
+            if name.startswith("_io.") and not name.startswith(DRIVERS):
+                assert not target.startswith(DRIVERS), (
+                    f"the shared io modules are below both drivers: {where}")
+
+
+def test_no_import_cycle_at_run_time() -> None:
+    modules = _modules()
+    graph = {}
+    for name, path in modules.items():
+        graph[name] = sorted({t for t, _ in _imports(name, path, runtime_only=True)
+                              if t in modules and t != name})
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        if state.get(node) == 2:
+            return
+        assert state.get(node) != 1, "import cycle: " + " -> ".join([*trail, node])
+        state[node] = 1
+        for nxt in graph[node]:
+            visit(nxt, [*trail, node])
+        state[node] = 2
+
+    for name in graph:
+        visit(name, [])
+
+
+def test_modules_stay_within_budget() -> None:
+    """DESIGN.md: about 500 lines a module."""
+    for name, path in _modules().items():
+        lines = len(path.read_text().splitlines())
+        assert lines <= 500, f"{name} has {lines} lines: split it by job"
 
 
 def test_import_is_light() -> None:
     code = ("import sys, restwell; heavy = {'ssl', 'json', 'email', 'http.client', "
             "'urllib.request', 'ipaddress', 'idna', 'asyncio', 'secrets', 'hashlib', "
-            "'socket', 'select', 'httptools', 'restwell._transport'} & "
+            "'socket', 'select', 'httptools', 'restwell._io._sync._transport'} & "
             "set(sys.modules); "
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -103,8 +159,8 @@ def test_sync_and_async_clients_are_twins() -> None:
     side. This keeps them identical but for awaits, so a fix in one cannot miss the other."""
     import inspect
 
-    from restwell._async_client import AsyncClient
-    from restwell._client import Client
+    from restwell._client._async import AsyncClient
+    from restwell._client._sync import Client
 
     for name in TWIN_METHODS:
         sync = inspect.getsource(getattr(Client, name))

@@ -3,12 +3,13 @@
 import typing
 
 from ._api import delete, get, head, options, patch, post, put, request
-from ._auth import Auth, BasicAuth, BearerAuth
-from ._client import Client
-from ._config import UNSET, Limits, Timeout
-from ._cookies import Cookies
-from ._digest import DigestAuth
-from ._exceptions import (
+from ._client._sync import Client
+from ._features._auth import Auth, BasicAuth, BearerAuth
+from ._features._cookies import Cookies
+from ._features._digest import DigestAuth
+from ._features._oauth2 import OAuth2
+from ._models._config import UNSET, Limits, Timeout
+from ._models._exceptions import (
     AuthError,
     CertificateVerifyError,
     ClientClosed,
@@ -41,36 +42,36 @@ from ._exceptions import (
     WriteError,
     WriteTimeout,
 )
-from ._headers import Headers
-from ._models import Request, Response
-from ._oauth2 import OAuth2
-from ._proxy import Proxy
-from ._retry import Retry
-from ._urls import URL
+from ._models._headers import Headers
+from ._models._proxy import Proxy
+from ._models._request import Request
+from ._models._response import Response
+from ._models._retry import Retry
+from ._models._urls import URL
 from ._version import __version__
 
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._client._async import AsyncClient
+    from ._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
+    from ._io._sync._transport import BaseTransport, HTTPTransport
+
 __all__ = [
-    "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
-    "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2",
-    "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
-    "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
-    "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "Proxy", "ProxyError",
-    "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
-    "ResponseNotRead", "RestwellError", "Retry", "StreamClosed", "StreamConsumed", "StreamError",
-    "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
-    "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
-    "head", "options", "patch", "post", "put", "request",
+    "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
+    "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client", "ClientClosed",
+    "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
+    "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
+    "InvalidURL", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError",
+    "Proxy", "ProxyError", "ReadError", "ReadTimeout", "RemoteProtocolError", "Request",
+    "RequestError", "Response", "ResponseNotRead", "RestwellError", "Retry", "StreamClosed",
+    "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException", "TooManyRedirects",
+    "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout",
+    "__version__", "delete", "get", "head", "options", "patch", "post", "put", "request"
 ]
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from ._async_client import AsyncClient
-    from ._async_transport import AsyncBaseTransport, AsyncHTTPTransport
-    from ._transport import BaseTransport, HTTPTransport
 
-_ASYNC = {"AsyncClient": "_async_client", "AsyncBaseTransport": "_async_transport",
-          "AsyncHTTPTransport": "_async_transport", "BaseTransport": "_transport",
-          "HTTPTransport": "_transport"}
+_ASYNC = {"AsyncClient": "_client._async", "AsyncBaseTransport": "_io._async._transport",
+          "AsyncHTTPTransport": "_io._async._transport", "BaseTransport": "_io._sync._transport",
+          "HTTPTransport": "_io._sync._transport"}
 
 
 def __getattr__(name: str) -> typing.Any:

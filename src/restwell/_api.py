@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typing
 
-from ._client import Client
-from ._models import Response
-from ._urls import URL
+from ._client._sync import Client
+from ._models._response import Response
+from ._models._urls import URL
 
 __all__ = ["request", "get", "head", "options", "delete", "post", "put", "patch"]
+
 
 _CLIENT_ARGS = ("verify", "cert", "trust_env", "limits", "proxy_auth")
 

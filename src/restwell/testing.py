@@ -5,9 +5,10 @@ from __future__ import annotations
 import inspect
 import typing
 
-from ._async_transport import AsyncBaseTransport
-from ._models import Request, Response
-from ._transport import BaseTransport
+from ._io._async._transport import AsyncBaseTransport
+from ._io._sync._transport import BaseTransport
+from ._models._request import Request
+from ._models._response import Response
 
 __all__ = ["MockTransport"]
 

@@ -1,0 +1,156 @@
+"""Authentication as request flows.
+
+An ``Auth`` is a generator: it yields a request, receives the response, and may yield again
+(``response = yield request``); one implementation serves the sync and the async client.
+``BasicAuth`` yields once, with its header already on the request: credentials go out on the
+first request, without waiting for a challenge. That is what APIs such as GitHub's need, which
+answer 401 *without* ``WWW-Authenticate`` (the story in shared/seeds).
+"""
+
+from __future__ import annotations
+
+import base64
+import typing
+
+from .._models._request import Request
+from .._models._response import Response
+
+__all__ = [
+    "Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth", "netrc_credentials",
+    "AuthFlow", "AsyncAuthFlow", "AUTH_READS_BODY"
+]
+
+
+AuthFlow = typing.Generator[Request, Response, None]
+
+AsyncAuthFlow = typing.AsyncGenerator[Request, Response]
+
+# request.extensions key: a request an auth flow sends for itself (a token request) whose
+# response the flow reads, so it is never handed over as a stream.
+AUTH_READS_BODY = "restwell.auth_reads_body"
+
+
+class Auth:
+    """Base class of authentication schemes.
+
+    Override ``auth_flow``, a generator that yields requests and receives their responses
+    (``response = yield request``); the last response is the caller's. Both clients run the
+    same ``auth_flow``. A scheme that must wait on something (a lock shared by concurrent
+    requests, an async token source) overrides ``sync_auth_flow`` and ``async_auth_flow``
+    instead, which by default run ``auth_flow``.
+    """
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        yield request
+
+    def sync_auth_flow(self, request: Request) -> AuthFlow:
+        return self.auth_flow(request)
+
+    async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        flow = self.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = yield request
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                return
+
+
+class BasicAuth(Auth):
+    """RFC 7617 Basic, sent preemptively; user and password are encoded as UTF-8."""
+
+    __slots__ = ("_header",)
+
+    def __init__(self, username: str | bytes, password: str | bytes) -> None:
+        user = username.encode("utf-8") if isinstance(username, str) else username
+        secret = password.encode("utf-8") if isinstance(password, str) else password
+        if b":" in user:
+            raise ValueError("a Basic auth user name cannot contain ':' (RFC 7617 §2)")
+        self._header = "Basic " + base64.b64encode(user + b":" + secret).decode("ascii")
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return "BasicAuth(***)"
+
+
+class BearerAuth(Auth):
+    """``Authorization: Bearer <token>``; a callable token is called for every request, so a
+    token that is refreshed elsewhere is always the current one. With ``AsyncClient`` the
+    callable may be a coroutine function."""
+
+    __slots__ = ("_token",)
+
+    def __init__(
+        self, token: str | typing.Callable[[], str] | typing.Callable[[], typing.Awaitable[str]]
+    ) -> None:
+        self._token = token
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        token = self._token() if callable(self._token) else self._token
+        if not isinstance(token, str):
+            if hasattr(token, "__await__"):  # (inspect.isawaitable; inspect is slow to import)
+                token.close()  # type: ignore[attr-defined]
+                raise TypeError("BearerAuth's token function is async: use it with AsyncClient")
+            raise TypeError(f"BearerAuth's token must be a str, not {type(token).__name__}")
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        token = self._token() if callable(self._token) else self._token
+        if hasattr(token, "__await__"):
+            token = await token
+        if not isinstance(token, str):
+            raise TypeError(f"BearerAuth's token must be a str, not {type(token).__name__}")
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+
+def netrc_credentials(path: str | None = None) -> dict[str, tuple[str, str]]:
+    """host -> (login, password) from ``NETRC`` or ``~/.netrc``; {} when there is none or it
+    does not parse. Only ``machine`` entries count: credentials go to the hosts the file
+    names, never to every host (a ``default`` entry is ignored)."""
+    import netrc
+    import os
+
+    path = path or os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        hosts = netrc.netrc(path).hosts
+    except (netrc.NetrcParseError, OSError, UnicodeDecodeError):
+        return {}
+    return {host.lower(): (login, password) for host, (login, _, password) in hosts.items()
+            if host != "default" and password is not None}
+
+
+class FunctionAuth(Auth):
+    """``auth=callable``: the callable edits (or replaces) the request before it is sent."""
+
+    def __init__(self, func: typing.Callable[[Request], Request | None]) -> None:
+        self._func = func
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        result = self._func(request)
+        yield result if isinstance(result, Request) else request
+
+
+AuthTypes = typing.Union[
+    Auth, typing.Tuple[str, str], typing.Callable[[Request], Request | None], None
+]
+
+
+def to_auth(auth: AuthTypes) -> Auth | None:
+    if auth is None or isinstance(auth, Auth):
+        return auth
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return BasicAuth(*auth)
+    if callable(auth):
+        return FunctionAuth(auth)
+    raise TypeError(f"auth= must be (user, password), an Auth or a callable, not {auth!r}")

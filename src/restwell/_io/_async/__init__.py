@@ -1,0 +1,1 @@
+"""The asyncio driver: protocol-callback connections, the pool, tunnels, the transport."""

@@ -1,0 +1,1 @@
+"""The blocking driver: socket connections, the thread-safe pool, tunnels, the transport."""

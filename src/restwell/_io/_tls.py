@@ -1,0 +1,112 @@
+"""TLS configuration: one cached ``SSLContext`` per configuration.
+
+Building a context and loading a trust store costs milliseconds, so it is done once per
+distinct ``(verify, cert, environment)`` and shared. ``ssl`` itself is imported only here and
+only when the first https request needs it, which keeps ``import restwell`` fast.
+
+Trust, in order: an explicit ``verify=`` path or ``SSLContext``; ``SSL_CERT_FILE`` /
+``SSL_CERT_DIR`` when ``trust_env`` is on; the system store; certifi's bundle when the system
+has no CA certificates at all. ``verify=False`` is honoured only for the client it was given
+to: each client owns its transport and pool, so an unverified connection is never handed to
+another client (CVE-2024-35195).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import typing
+
+from .._models._exceptions import TLSError
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+__all__ = ["VerifyTypes", "CertTypes", "ssl_context"]
+
+
+VerifyTypes = typing.Union[bool, str, "ssl.SSLContext"]
+
+CertTypes = typing.Union[str, typing.Tuple[str, str], typing.Tuple[str, str, str], None]
+
+_cache: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+_lock = threading.Lock()
+
+
+def ssl_context(verify: VerifyTypes, cert: CertTypes, trust_env: bool) -> ssl.SSLContext:
+    import ssl
+
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else ()
+    key = (verify, cert, env)
+    context = _cache.get(key)
+    if context is None:
+        with _lock:
+            context = _cache.get(key)
+            if context is None:
+                try:
+                    context = _cache[key] = _build(verify, cert, env)
+                except (OSError, ssl.SSLError) as exc:
+                    raise TLSError(
+                        f"cannot set up TLS with verify={verify!r}, cert={cert!r}: {exc}; "
+                        "check that the CA bundle and certificate files exist and are PEM"
+                    ) from None
+    return context
+
+
+def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> ssl.SSLContext:
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["http/1.1"])
+    if hasattr(ssl, "OP_IGNORE_UNEXPECTED_EOF"):
+        # An EOF without close_notify must still end a body only where framing allows;
+        # our parser decides that, so the ssl layer reports it as a plain EOF.
+        context.options |= ssl.OP_IGNORE_UNEXPECTED_EOF
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        _load_trust(context, verify, env)
+    if cert is not None:
+        if isinstance(cert, str):
+            context.load_cert_chain(cert)
+        else:
+            context.load_cert_chain(*cert)
+    return context
+
+
+def _load_trust(context: ssl.SSLContext, verify: bool | str, env: tuple[str | None, ...]) -> None:
+    import ssl
+
+    if isinstance(verify, str):
+        if os.path.isdir(verify):
+            context.load_verify_locations(capath=verify)
+        else:
+            context.load_verify_locations(cafile=verify)
+        return
+    cafile, capath = env if env else (None, None)
+    if cafile or capath:
+        context.load_verify_locations(cafile=cafile or None, capath=capath or None)
+        return
+    # OpenSSL's compiled-in paths, named explicitly: set_default_verify_paths() would read
+    # SSL_CERT_FILE behind our back even when trust_env is off.
+    paths = ssl.get_default_verify_paths()
+    system_file = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
+    system_dir = paths.openssl_capath if _has_certs(paths.openssl_capath) else None
+    if system_file or system_dir:
+        context.load_verify_locations(cafile=system_file, capath=system_dir)
+    else:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+
+
+def _has_certs(capath: str) -> bool:
+    try:
+        return any(name.endswith(".0") for name in os.listdir(capath))
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""Pure data: URLs, headers, requests, responses and their bodies, configuration, errors."""

@@ -1,0 +1,258 @@
+"""Headers: a case-insensitive multi-dict that keeps order and the caller's casing.
+
+Every name and value a caller gives is checked here, once, when it enters a ``Headers``:
+names must be RFC 9110 tokens and values must hold no CTL byte except HTAB (GHSA-2vrm-gr82-f7m5
+rejects the whole 0x00-0x08, 0x0A-0x1F, 0x7F range, not only CR, LF and NUL). The serializer
+can then trust every ``Headers`` it is handed. Headers parsed from a response come from
+llhttp in strict mode, which has already refused CTLs, so they skip the check.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Mapping
+
+from ._exceptions import InvalidHeader, LocalProtocolError
+
+__all__ = ["Headers", "HeaderTypes", "check_header", "check_method"]
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+_KNOWN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+
+_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+HeaderTypes = typing.Union[
+    "Headers",
+    typing.Mapping[str, typing.Union[str, bytes]],
+    typing.Sequence[typing.Tuple[str, typing.Union[str, bytes]]],
+    None,
+]
+
+
+def check_header(name: str, value: str | bytes) -> tuple[str, str]:
+    """Validate one header field; returns it as ``str`` with surrounding blanks stripped."""
+    if type(name) is not str or name not in _GOOD_NAMES:
+        _check_name(name)
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    elif not isinstance(value, str):
+        raise InvalidHeader(
+            f"Invalid value for header {name!r}: expected str or bytes, got "
+            f"{type(value).__name__}; convert it with str() first"
+        )
+    # A printable value holds no control character; only the others need the search
+    # (HTAB, and characters str.isprintable() does not count, are allowed).
+    bad = None if value.isprintable() else _BAD_VALUE.search(value)
+    if bad:
+        raise InvalidHeader(
+            f"Invalid value for header {name!r}: it contains the control character "
+            f"{bad.group()!r}, which could inject headers; remove it"
+        )
+    return name, value.strip(" \t")
+
+
+# Names that passed the token check, so that the common ones are checked once per process.
+_GOOD_NAMES: set[str] = set()
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise InvalidHeader(
+            f"Invalid header name {name!r}: a name must be a non-empty token "
+            "(letters, digits and !#$%&'*+-.^_`|~)"
+        )
+    if len(_GOOD_NAMES) < 1024:  # bounded: names are chosen by programs, but not always
+        _GOOD_NAMES.add(name)
+
+
+def parse_fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    """The (name, value) fields of a response head that llhttp has already validated: a
+    status line, then ``name: value`` lines separated by CRLF (no obs-fold, no bare LF)."""
+    fields = []
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        fields.append((name, value.strip(b" \t")))
+    return fields
+
+
+def reason_of(head: bytes) -> bytes:
+    """The reason phrase of a response head's status line (b"" when there is none)."""
+    end = head.find(b"\r\n")
+    parts = (head if end < 0 else head[:end]).split(b" ", 2)
+    return parts[2] if len(parts) > 2 else b""
+
+
+def check_method(method: str) -> str:
+    """The method as sent, upper-cased as requests does; anything but a token raises
+    (CVE-2020-26116, CVE-2023-49082)."""
+    if method in _KNOWN_METHODS:
+        return method
+    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+        raise LocalProtocolError(
+            f"Invalid HTTP method {method!r}: a method must be a token such as 'GET'; "
+            "spaces and control characters are not allowed"
+        )
+    return method.upper()
+
+
+class Headers(typing.MutableMapping[str, str]):
+    """Case-insensitive, order-keeping, with repeated fields (``get_list``, ``add``)."""
+
+    # _block caches the serialised fields ("Name: value\r\n" each); every mutation clears it.
+    __slots__ = ("_list", "_block")
+
+    def __init__(self, headers: HeaderTypes = None) -> None:
+        self._block: str | None = None
+        # (type() first: isinstance() against an ABC, Headers included, runs Python code)
+        if type(headers) is not dict and isinstance(headers, Headers):
+            self._list: list[tuple[str, str]] = headers._list.copy()
+            self._block = headers._block
+            return
+        self._list = []
+        if headers is None:
+            return
+        items = (headers.items() if type(headers) is dict or isinstance(headers, Mapping)
+                 else headers)
+        append = self._list.append
+        for name, value in items:
+            # check_header's own fast path, inlined: a name already seen, a printable str
+            if (type(name) is str and name in _GOOD_NAMES and type(value) is str
+                    and value.isprintable()):
+                append((name, value.strip(" \t")))
+            else:
+                append(check_header(name, value))
+
+    @classmethod
+    def from_raw(cls, raw: typing.Iterable[tuple[bytes, bytes]]) -> Headers:
+        """Headers parsed off the wire (already validated by the parser)."""
+        new = cls.__new__(cls)
+        new._list = [(n.decode("latin-1"), _decode_value(v)) for n, v in raw]
+        new._block = None
+        return new
+
+    def encoded(self) -> str:
+        """The fields as they go on the wire, each line ending in CRLF (cached)."""
+        block = self._block
+        if block is None:
+            block = self._block = "".join([f"{n}: {v}\r\n" for n, v in self._list])
+        return block
+
+    def get_list(self, key: str) -> list[str]:
+        lkey = key.lower()
+        return [v for n, v in self._list if n.lower() == lkey]
+
+    def add(self, key: str, value: str | bytes) -> None:
+        """Append a field, keeping any that share its name."""
+        self._list.append(check_header(key, value))
+        self._block = None
+
+    def append_trusted(self, key: str, value: str) -> None:
+        """Append a field restwell itself made (no validation; the cached block is extended)."""
+        self._list.append((key, value))
+        if self._block is not None:
+            self._block += f"{key}: {value}\r\n"
+
+    def has_any(self, lowered_names: typing.AbstractSet[str]) -> bool:
+        """Is any of these (lower-case) names present? One pass over the fields (a plain
+        loop: on the hot path, any() over a generator costs twice as much)."""
+        for name, _ in self._list:  # noqa: SIM110
+            if name.lower() in lowered_names:
+                return True
+        return False
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return self._list.copy()
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+    def __getitem__(self, key: str) -> str:
+        values = self.get_list(key)
+        if not values:
+            raise KeyError(key)
+        return ", ".join(values)
+
+    def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        lkey = key.lower()
+        for name, value in self._list:
+            if name.lower() == lkey:
+                values = self.get_list(key)
+                return value if len(values) == 1 else ", ".join(values)
+        return default
+
+    def __setitem__(self, key: str, value: str | bytes) -> None:
+        field = check_header(key, value)
+        lkey = key.lower()
+        self._list = [item for item in self._list if item[0].lower() != lkey]
+        self._list.append(field)
+        self._block = None
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        existing: str | None = self.get(key)
+        if existing is None:
+            self[key] = default
+            return default
+        return existing
+
+    def __delitem__(self, key: str) -> None:
+        lkey = key.lower()
+        kept = [item for item in self._list if item[0].lower() != lkey]
+        if len(kept) == len(self._list):
+            raise KeyError(key)
+        self._list = kept
+        self._block = None
+
+    def pop_all(self, key: str) -> list[str]:
+        """Remove every field named ``key`` (any spelling); their values, maybe none."""
+        lkey = key.lower()
+        gone = [value for name, value in self._list if name.lower() == lkey]
+        if gone:
+            self._list = [item for item in self._list if item[0].lower() != lkey]
+            self._block = None
+        return gone
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        lkey = key.lower()
+        for name, _ in self._list:  # noqa: SIM110 (a plain loop: see has_any)
+            if name.lower() == lkey:
+                return True
+        return False
+
+    def __iter__(self) -> typing.Iterator[str]:
+        seen: set[str] = set()
+        for name, _ in self._list:
+            lname = name.lower()
+            if lname not in seen:
+                seen.add(lname)
+                yield name
+
+    def __len__(self) -> int:
+        return len({n.lower() for n, _ in self._list})
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            mine = sorted((n.lower(), v) for n, v in self._list)
+            return mine == sorted((n.lower(), v) for n, v in other._list)
+        if isinstance(other, typing.Mapping):
+            return self == Headers(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = [(n, "[secret]" if n.lower() in _SECRET else v) for n, v in self._list]
+        return f"Headers({shown!r})"
+
+
+def _decode_value(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")

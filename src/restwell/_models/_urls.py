@@ -1,0 +1,458 @@
+"""URL parsing, normalisation and joining (RFC 3986), written for safety first.
+
+Invariants:
+- A URL never holds an ASCII control character, space-free hosts only: any C0 control or DEL
+  anywhere in the input raises ``InvalidURL`` (CVE-2016-5699, CVE-2019-9740, CVE-2022-0391), so
+  nothing a caller types can split the request line. Leading and trailing spaces are stripped
+  (CVE-2023-24329).
+- ``str(URL(s))`` parses back to the same URL, and the host we connect to is the host ``.host``
+  shows (CVE-2021-41945): the authority is split once, on the last ``@``.
+- Every step is linear in the input (CVE-2021-33503, CVE-2020-7212); host lengths are checked
+  before IDNA ever runs (CVE-2022-45061).
+- Percent-encoding follows the WHATWG sets: we encode what must be encoded and keep existing
+  escapes, so ``filter[name]=x`` reaches the server as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+
+from ._exceptions import InvalidURL
+
+__all__ = ["URL", "QueryParams", "encode_form", "param_pairs", "form_quote"]
+
+
+QueryParams = typing.Union[
+    typing.Mapping[str, typing.Any],
+    typing.Sequence[typing.Tuple[str, typing.Any]],
+    str,
+    bytes,
+    None,
+]
+
+_SPLIT = re.compile(
+    r"(?:([A-Za-z][A-Za-z0-9+.\-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?",
+    re.DOTALL,
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+_HEX = "0123456789ABCDEFabcdef"
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+_MAX_URL = 1 << 20
+
+# Characters each component may carry as they are; anything else is percent-encoded.
+_PATH_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%\[\]|^\\]*")
+
+_QUERY_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%\[\]|^\\`{}]*")
+
+_USER_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:%]*")
+
+_FRAG_RAW = _QUERY_RAW
+
+_FORM_RAW = re.compile(r"[A-Za-z0-9\-._~]*")
+
+_HOST_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]*")
+
+_PORT = re.compile(r"[0-9]{1,5}")
+
+
+def _quote(text: str, raw: re.Pattern[str]) -> str:
+    """Percent-encode what ``raw`` does not allow, keeping valid ``%XX`` escapes."""
+    if raw.fullmatch(text) and ("%" not in text or _escapes_valid(text)):
+        return text
+    out: list[str] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == "%":
+            if i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
+                out.append(ch)
+            else:
+                out.append("%25")
+        elif raw.fullmatch(ch):
+            out.append(ch)
+        else:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+    return "".join(out)
+
+
+def _escapes_valid(text: str) -> bool:
+    start = text.find("%")
+    n = len(text)
+    while start != -1:
+        if start + 2 >= n or text[start + 1] not in _HEX or text[start + 2] not in _HEX:
+            return False
+        start = text.find("%", start + 3)
+    return True
+
+
+def _unquote(text: str) -> str:
+    if "%" not in text:
+        return text
+    data = bytearray()
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            data.append(int(text[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            data += ch.encode("utf-8")
+            i += 1
+    return data.decode("utf-8", "replace")
+
+
+def _form_quote(value: str) -> str:
+    if _FORM_RAW.fullmatch(value):
+        return value
+    return _quote(value.replace("%", "%25"), _FORM_RAW).replace("%20", "+")
+
+
+form_quote = _form_quote  # for the rest of the package: one form encoder
+
+
+def _form_value(value: typing.Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def param_pairs(params: QueryParams) -> list[tuple[str, typing.Any]]:
+    """Query parameters as (key, value) pairs, a list value giving one pair per item."""
+    if params is None:
+        return []
+    if isinstance(params, (str, bytes)):
+        raise TypeError("a query string must be passed in the URL, not as params=")
+    items = params.items() if isinstance(params, typing.Mapping) else params
+    out: list[tuple[str, typing.Any]] = []
+    for key, value in items:
+        if isinstance(value, (list, tuple)):
+            out.extend((key, v) for v in value)
+        else:
+            out.append((key, value))
+    return out
+
+
+def encode_form(params: QueryParams) -> str:
+    """``application/x-www-form-urlencoded`` of a mapping or pairs; lists repeat the key."""
+    if isinstance(params, str):
+        return params
+    if isinstance(params, bytes):
+        return params.decode("ascii")
+    return "&".join(
+        f"{_form_quote(str(k))}={_form_quote(_form_value(v))}" for k, v in param_pairs(params)
+    )
+
+
+def _check_host_length(host: str, url: str) -> None:
+    if len(host) > 253:
+        raise InvalidURL(f"Invalid URL {url!r}: the host name is longer than 253 characters")
+    for label in host.split("."):
+        if len(label) > 63:
+            raise InvalidURL(f"Invalid URL {url!r}: a host label is longer than 63 characters")
+
+
+def _normalise_host(host: str, url: str) -> str:
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise InvalidURL(f"Invalid URL {url!r}: an IPv6 host needs a closing ']'")
+        import ipaddress
+
+        inner = host[1:-1]
+        zone = ""
+        if "%25" in inner:  # RFC 6874 zone identifier
+            inner, zone = inner.split("%25", 1)
+        try:
+            address = ipaddress.IPv6Address(inner)
+        except ValueError:
+            raise InvalidURL(f"Invalid URL {url!r}: {host!r} is not an IPv6 address") from None
+        return address.compressed + (f"%25{zone}" if zone else "")
+    _check_host_length(host, url)
+    if host.isascii():
+        if not _HOST_ASCII.fullmatch(host):
+            raise InvalidURL(f"Invalid URL {url!r}: the host {host!r} has invalid characters")
+        return host.lower()
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", host)
+    if any(c in folded for c in "/?#@:[]\\%"):
+        raise InvalidURL(f"Invalid URL {url!r}: the host normalises to URL delimiters")
+    try:
+        encoded = folded.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidURL(f"Invalid URL {url!r}: the host is not valid IDNA ({exc})") from None
+    return _normalise_host(encoded, url)
+
+
+def _remove_dot_segments(path: str) -> str:
+    if "." not in path:
+        return path
+    output: list[str] = []
+    for segment in path.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if output and output != [""]:
+                output.pop()
+            continue
+        output.append(segment)
+    if path.startswith("/") and (not output or output[0] != ""):
+        output.insert(0, "")
+    if path.endswith(("/.", "/..")):
+        output.append("")
+    return "/".join(output)
+
+
+def _merge_paths(base: URL, ref_path: str) -> str:
+    if base.host and not base.path:
+        return "/" + ref_path
+    return base.path[: base.path.rfind("/") + 1] + ref_path
+
+
+_COMPONENTS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment")
+
+
+def _clear_caches(url: URL) -> None:
+    for name in ("_str", "_origin", "_netloc", "_target"):
+        object.__setattr__(url, name, None)
+
+
+class URL:
+    """An absolute or relative URL, normalised and safe to put on the wire."""
+
+    __slots__ = ("_netloc", "_origin", "_str", "_target", "fragment", "host", "path", "port",
+                 "query", "scheme", "userinfo")
+
+    scheme: str
+    userinfo: str
+    host: str
+    port: int | None
+    path: str
+    query: str | None
+    fragment: str | None
+    _str: str | None
+    _origin: tuple[str, str, int] | None
+    _netloc: str | None
+    _target: str | None
+
+    def __init__(self, url: str | URL = "", *, params: QueryParams = None) -> None:
+        if isinstance(url, URL):
+            for name in URL.__slots__:
+                object.__setattr__(self, name, getattr(url, name))
+        elif isinstance(url, str):
+            self._parse(url)
+        else:
+            raise TypeError(f"URL must be a str or URL, not {type(url).__name__}")
+        if params:
+            merged = self.copy_merge_params(params)
+            for name in URL.__slots__:
+                object.__setattr__(self, name, getattr(merged, name))
+
+    def _parse(self, url: str) -> None:
+        set_ = object.__setattr__
+        if len(url) > _MAX_URL:
+            raise InvalidURL(f"Invalid URL: longer than {_MAX_URL} characters")
+        text = url.strip(" ")
+        bad = _CONTROL.search(text)
+        if bad:
+            raise InvalidURL(
+                f"Invalid URL {url!r}: control character {bad.group()!r} at position "
+                f"{bad.start()}; percent-encode it if it belongs in the URL"
+            )
+        match = _SPLIT.fullmatch(text)
+        assert match is not None  # every string matches: all groups are optional
+        scheme, authority, path, query, fragment = match.groups()
+        scheme = (scheme or "").lower()
+        userinfo, host, port = "", "", None
+        if authority is not None:
+            userinfo, host, port = self._split_authority(authority, url)
+        if scheme in _DEFAULT_PORTS and authority is not None and not host:
+            raise InvalidURL(f"Invalid URL {url!r}: no host; an {scheme} URL needs one")
+        if port is not None and _DEFAULT_PORTS.get(scheme) == port:
+            port = None
+        path = _quote(path, _PATH_RAW)
+        if scheme or authority is not None:
+            path = _remove_dot_segments(path)
+        if authority is not None and not path and scheme in _DEFAULT_PORTS:
+            path = "/"
+        set_(self, "scheme", scheme)
+        set_(self, "userinfo", userinfo)
+        set_(self, "host", host)
+        set_(self, "port", port)
+        set_(self, "path", path)
+        set_(self, "query", None if query is None else _quote(query, _QUERY_RAW))
+        set_(self, "fragment", None if fragment is None else _quote(fragment, _FRAG_RAW))
+        _clear_caches(self)
+
+    @staticmethod
+    def _split_authority(authority: str, url: str) -> tuple[str, str, int | None]:
+        userinfo, at, hostport = authority.rpartition("@")
+        userinfo = _quote(userinfo, _USER_RAW) if at else ""
+        if hostport.startswith("["):
+            end = hostport.find("]")
+            host, rest = (hostport[: end + 1], hostport[end + 1 :]) if end != -1 else (hostport, "")
+            if rest and not rest.startswith(":"):
+                raise InvalidURL(f"Invalid URL {url!r}: unexpected text after the IPv6 host")
+            port_text = rest[1:] if rest else None
+        else:
+            host, colon, port_text_ = hostport.partition(":")
+            port_text = port_text_ if colon else None
+        port: int | None = None
+        if port_text:
+            if not _PORT.fullmatch(port_text) or int(port_text) > 65535:
+                raise InvalidURL(f"Invalid URL {url!r}: invalid port {port_text!r}")
+            port = int(port_text)
+        return userinfo, _normalise_host(host, url) if host else "", port
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("URL is immutable; use copy_with()")
+
+    # -- derived views -------------------------------------------------------------------------
+
+    @property
+    def is_absolute(self) -> bool:
+        return bool(self.scheme) and bool(self.host)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return _DEFAULT_PORTS.get(self.scheme, 0)
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        """(scheme, host, port) with default ports filled in: what redirects compare and
+        what the pool is keyed by (computed once: it is asked for on every request)."""
+        origin = self._origin
+        if origin is None:
+            origin = (self.scheme, self.host, self.effective_port)
+            object.__setattr__(self, "_origin", origin)
+        return origin
+
+    @property
+    def netloc(self) -> str:
+        """``host[:port]`` as the Host header carries it (IPv6 in brackets); cached."""
+        netloc = self._netloc
+        if netloc is None:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            netloc = host if self.port is None else f"{host}:{self.port}"
+            object.__setattr__(self, "_netloc", netloc)
+        return netloc
+
+    @property
+    def target(self) -> str:
+        """The request target: path and query, never the fragment; cached."""
+        target = self._target
+        if target is None:
+            path = self.path or "/"
+            target = path if self.query is None else f"{path}?{self.query}"
+            object.__setattr__(self, "_target", target)
+        return target
+
+    @property
+    def username(self) -> str:
+        return _unquote(self.userinfo.partition(":")[0])
+
+    @property
+    def password(self) -> str:
+        return _unquote(self.userinfo.partition(":")[2])
+
+    @property
+    def params(self) -> list[tuple[str, str]]:
+        if not self.query:
+            return []
+        pairs = []
+        for part in self.query.split("&"):
+            if part:
+                key, _, value = part.partition("=")
+                pairs.append((_unquote(key.replace("+", " ")), _unquote(value.replace("+", " "))))
+        return pairs
+
+    # -- building new URLs ---------------------------------------------------------------------
+
+    def copy_with(self, **changes: typing.Any) -> URL:
+        new = object.__new__(URL)
+        for name in _COMPONENTS:
+            object.__setattr__(new, name, changes.pop(name, getattr(self, name)))
+        if changes:
+            raise TypeError(f"unknown URL components: {sorted(changes)}")
+        _clear_caches(new)
+        return URL(str(new))  # re-parse so the result is validated like any other URL
+
+    def copy_merge_params(self, params: QueryParams) -> URL:
+        encoded = encode_form(params)
+        if not encoded:
+            return self
+        query = f"{self.query}&{encoded}" if self.query else encoded
+        return self.copy_with(query=query)
+
+    def join(self, ref: str | URL) -> URL:
+        """Resolve a reference against this URL (RFC 3986 §5.2.2)."""
+        r = ref if isinstance(ref, URL) else URL(ref)
+        if r.scheme:
+            return r
+        new = object.__new__(URL)
+        set_ = object.__setattr__
+        set_(new, "scheme", self.scheme)
+        authority_ref = isinstance(ref, str) and ref.lstrip(" ").startswith("//")
+        if r.host or authority_ref:
+            userinfo, host, port, path, query = r.userinfo, r.host, r.port, r.path, r.query
+            path = _remove_dot_segments(path)
+        else:
+            userinfo, host, port = self.userinfo, self.host, self.port
+            if not r.path:
+                path, query = self.path, self.query if r.query is None else r.query
+            else:
+                path = r.path if r.path.startswith("/") else _merge_paths(self, r.path)
+                path, query = _remove_dot_segments(path), r.query
+        for name, value in (("userinfo", userinfo), ("host", host), ("port", port)):
+            set_(new, name, value)
+        set_(new, "path", path or ("/" if host else ""))
+        set_(new, "query", query)
+        set_(new, "fragment", r.fragment)
+        _clear_caches(new)
+        return new
+
+    # -- dunder --------------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        cached: str | None = self._str
+        if cached is None:
+            parts = [f"{self.scheme}:" if self.scheme else ""]
+            if self.host or self.scheme in _DEFAULT_PORTS:
+                userinfo = f"{self.userinfo}@" if self.userinfo else ""
+                parts.append(f"//{userinfo}{self.netloc}")
+            parts.append(self.path)
+            if self.query is not None:
+                parts.append(f"?{self.query}")
+            if self.fragment is not None:
+                parts.append(f"#{self.fragment}")
+            cached = "".join(parts)
+            object.__setattr__(self, "_str", cached)
+        return cached
+
+    def redacted(self) -> str:
+        """The URL with any password replaced, for messages and logs."""
+        if ":" not in self.userinfo:
+            return str(self)
+        return str(self).replace(f"{self.userinfo}@", f"{self.userinfo.split(':')[0]}:***@", 1)
+
+    def __repr__(self) -> str:
+        return f"URL({self.redacted()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, URL):
+            return str(self) == str(other)
+        if isinstance(other, str):
+            return str(self) == str(URL(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
