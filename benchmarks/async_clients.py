@@ -46,10 +46,6 @@ class RestwellUvloop(Restwell):
     loop = "uvloop"
 
 
-class RestwellPy(Restwell):
-    name = "restwell-py"  # the pure-Python source (see clients.RestwellPy)
-
-
 class Aiohttp(AsyncAdapter):
     name = "aiohttp"
 
@@ -126,6 +122,5 @@ class Pyreqwest(AsyncAdapter):
 
 
 ASYNC_ADAPTERS: dict[str, type[AsyncAdapter]] = {
-    a.name: a for a in (Restwell, RestwellUvloop, RestwellPy, Pyreqwest, Aiohttp, Httpx2,
-                        Niquests)
+    a.name: a for a in (Restwell, RestwellUvloop, Pyreqwest, Aiohttp, Httpx2, Niquests)
 }

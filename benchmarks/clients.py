@@ -76,13 +76,6 @@ class Restwell(_HttpxStyle):
         super().__init__(ca)
 
 
-class RestwellPy(Restwell):
-    """The pure-Python source (the worker puts src/ first on the path): what restwell is
-    without its compiled build."""
-
-    name = "restwell-py"
-
-
 class Requests(Adapter):
     name = "requests"
 
@@ -352,11 +345,13 @@ class Floor(Adapter):
 
 
 ADAPTERS: dict[str, type[Adapter]] = {
-    a.name: a for a in (Restwell, RestwellPy, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests,
-                        Niquests, Floor)
+    a.name: a for a in (Restwell, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests, Niquests,
+                        Floor)
 }
 # Rows that are restwell itself or a reference, not peers: never "the fastest peer".
+# restwell-py (the pure source beside the retired compiled build) is only in stored runs,
+# which --render still draws.
 NOT_PEERS = frozenset({"restwell", "restwell-py", "restwell-uvloop", "floor"})
-IMPORTS = {"restwell": "restwell", "restwell-py": "restwell", "pycurl": "pycurl", "httpr": "httpr",
+IMPORTS = {"restwell": "restwell", "pycurl": "pycurl", "httpr": "httpr",
            "pyreqwest": "pyreqwest.client", "urllib3": "urllib3", "httpx2": "httpx2",
            "requests": "requests", "niquests": "niquests"}

@@ -76,21 +76,7 @@ def async_worker(client: str, url: str, count: int, ca: str) -> dict:
     return asyncio.run(main())
 
 
-SRC = os.path.join(HERE, "..", "src")
-
-
-def source_path(client: str) -> list[str]:
-    """restwell-py runs the source in src/, ahead of the compiled build installed in the
-    benchmark's environment; every other client imports what is installed."""
-    return [SRC] if client == "restwell-py" else []
-
-
-def pure_source(client: str) -> None:
-    sys.path[:0] = source_path(client)
-
-
 def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str) -> dict:
-    pure_source(client)
     if scenario in ASYNC:
         return async_worker(client, url, count, ca)
     from clients import ADAPTERS, Adapter
@@ -146,8 +132,8 @@ def _threads(cls: type, adapter: object, method: str, url: str, count: int, ca: 
 def import_time(client: str) -> float:
     from clients import IMPORTS
 
-    code = (f"import sys; sys.path[:0] = {source_path(client)!r}; import time; "
-            f"t = time.perf_counter(); import {IMPORTS[client]}; print(time.perf_counter() - t)")
+    code = (f"import time; t = time.perf_counter(); import {IMPORTS[client]}; "
+            f"print(time.perf_counter() - t)")
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                  text=True, check=True).stdout) for _ in range(7)]
     return statistics.median(runs) * 1000
