@@ -348,10 +348,16 @@ ADAPTERS: dict[str, type[Adapter]] = {
     a.name: a for a in (Restwell, Pycurl, Httpr, Pyreqwest, Urllib3, Httpx2, Requests, Niquests,
                         Floor)
 }
-# Rows that are restwell itself or a reference, not peers: never "the fastest peer".
-# restwell-py (the pure source beside the retired compiled build) is only in stored runs,
-# which --render still draws.
+# Rows that are restwell itself or a reference, not peers: never "the fastest peer"; nor is
+# a baseline row, restwell@<sha> (run.py --baseline). restwell-py (the pure source beside the
+# retired compiled build) is only in stored runs, which --render still draws.
 NOT_PEERS = frozenset({"restwell", "restwell-py", "restwell-uvloop", "floor"})
+
+
+def is_peer(client: str) -> bool:
+    return client not in NOT_PEERS and not client.startswith("restwell@")
+
+
 IMPORTS = {"restwell": "restwell", "pycurl": "pycurl", "httpr": "httpr",
            "pyreqwest": "pyreqwest.client", "urllib3": "urllib3", "httpx2": "httpx2",
            "requests": "requests", "niquests": "niquests"}

@@ -2,6 +2,10 @@
 
     scripts/bench                 # full run, writes benchmarks/RESULTS.md
     scripts/bench --quick         # fewer requests, for a smoke check
+    scripts/bench --scenarios get,post --clients restwell,httpr   # some rows of some tables
+    scripts/bench --baseline HEAD~3 --clients restwell \
+        --scenarios get,post,https_get,new_conn,threads8,async_get --out /tmp/bench
+                                  # the working tree against an earlier commit, paired
 
 nginx's worker is pinned to CPU 1 and every client process to CPU 0 (taskset), so per-request
 CPU figures are not swung by the scheduler's placement on a 2-core machine. Each cell is the
@@ -9,6 +13,19 @@ median of several runs in fresh processes; CPU is the client process's own user+
 (all its threads, so Rust clients' runtime threads count too). The ``floor`` row is no
 peer but a bare loop (floor.py): the table at the end says whether even it leads the
 fastest peer, and how far restwell is from doing what it does.
+
+``--baseline REF`` (a sha, a branch, HEAD~3) adds the row ``restwell@<short-sha>``: restwell
+as it was at REF, exported with git archive and installed in an environment of its own
+(baseline.py says how), run by the same adapter, in the same rounds, as the ``restwell`` row
+(the working tree). The section "restwell against restwell@<sha> (paired by round)" then
+gives per scenario the median of the per-round ratios restwell / baseline of CPU per request
+and of req/s, and the rounds restwell won; a CPU ratio of at most 1.03 is "within 3%". The
+row is always in the run once --baseline is given; ``--clients`` may also name it
+``restwell@base``. ``--clients`` and ``--scenarios`` take comma-separated names (a client
+list covers the sync and the async tables alike); ``--rounds`` overrides the 9 rounds (1
+with --quick); ``--out DIR`` writes the results files there instead of benchmarks/. A run
+with any of --quick, --clients, --scenarios, --rounds writes RESULTS-partial.md (and
+results-partial.json), never RESULTS.md.
 """
 
 from __future__ import annotations
@@ -27,6 +44,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
@@ -74,6 +92,21 @@ def async_worker(client: str, url: str, count: int, ca: str) -> dict:
 
         return uvloop.run(main())  # type: ignore[no-any-return]
     return asyncio.run(main())
+
+
+# Rows run by another interpreter: row -> (its python, the adapter it runs). --baseline adds
+# restwell@<sha>: the restwell adapter, in the baseline's environment (baseline.py).
+EXTERNAL: dict[str, tuple[str, str]] = {}
+
+
+def interpreter(client: str) -> tuple[str, str, dict[str, str] | None]:
+    """The python that runs a row's workers, the adapter it runs, and its environment."""
+    if client in EXTERNAL:
+        from baseline import clean_env
+
+        python, adapter = EXTERNAL[client]
+        return python, adapter, clean_env()
+    return sys.executable, client, None
 
 
 def worker(client: str, scenario: str, url: str, count: int, ca: str, path: str) -> dict:
@@ -132,10 +165,11 @@ def _threads(cls: type, adapter: object, method: str, url: str, count: int, ca: 
 def import_time(client: str) -> float:
     from clients import IMPORTS
 
-    code = (f"import time; t = time.perf_counter(); import {IMPORTS[client]}; "
+    python, adapter, env = interpreter(client)
+    code = (f"import time; t = time.perf_counter(); import {IMPORTS[adapter]}; "
             f"print(time.perf_counter() - t)")
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                 text=True, check=True).stdout) for _ in range(7)]
+    runs = [float(subprocess.run([python, "-c", code], capture_output=True, text=True,
+                                 check=True, env=env, cwd="/").stdout) for _ in range(7)]
     return statistics.median(runs) * 1000
 
 
@@ -163,10 +197,11 @@ def run_once(client: str, scenario: str, url: str, count: int, ca: str,
              path: str) -> dict | None:
     if scenario == "new_conn":
         wait_for_time_wait()
-    cmd = [sys.executable, __file__, "--worker", client, scenario, url, str(count), ca, path]
+    python, adapter, env = interpreter(client)
+    cmd = [python, __file__, "--worker", adapter, scenario, url, str(count), ca, path]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
     if out.returncode != 0 and '{"rps"' in out.stdout:
         print(f"  {client} {scenario} crashed after its measurement (exit {out.returncode})")
     elif out.returncode != 0:
@@ -205,9 +240,9 @@ def _cell(runs: list[dict]) -> dict:
     return cell
 
 
-def rounds_ahead(ours: dict, theirs: dict, key: str) -> str:
-    """Restwell's run against the peer's run of the same round: in how many rounds restwell
-    won, and the median of the per-round ratios.
+def paired(ours: dict, theirs: dict, key: str) -> tuple[int, int, float]:
+    """Our run against theirs of the same round: the rounds we won (less CPU, more of the
+    rest), the rounds, and the median of the per-round ratios ours / theirs.
 
     A slow patch of the machine (some rounds here ran at a third of the usual rate) moves
     the runs of one round together, so the paired ratio cancels it where the ratio of two
@@ -217,35 +252,93 @@ def rounds_ahead(ours: dict, theirs: dict, key: str) -> str:
     pairs = list(zip(ours["runs"], theirs["runs"], strict=True))
     lower = key == "cpu_us"
     won = sum((a[key] < b[key]) if lower else (a[key] > b[key]) for a, b in pairs)
-    paired = statistics.median(a[key] / b[key] for a, b in pairs)
-    return f"{won}/{len(pairs)}, {paired:.2f}"
+    return won, len(pairs), statistics.median(a[key] / b[key] for a, b in pairs)
+
+
+def rounds_ahead(ours: dict, theirs: dict, key: str) -> str:
+    won, rounds, ratio = paired(ours, theirs, key)
+    return f"{won}/{rounds}, {ratio:.2f}"
+
+
+WITHIN = 1.03  # a CPU-per-request ratio up to this is "within 3%" of the baseline
+
+
+def verdict(cpu_ratio: float) -> str:
+    change = f"{(cpu_ratio - 1) * 100:+.1f}% CPU"
+    return f"{change}, within {WITHIN - 1:.0%}" if cpu_ratio <= WITHIN else f"{change}, over"
+
+
+def baseline_section(table: dict, row: str, about: str = "") -> list[str]:
+    """restwell (the working tree) against the baseline row, paired by round, per scenario."""
+    lines = [f"## restwell against {row} (paired by round)", "",
+             *([about + ".", ""] if about else []),
+             f"Each ratio is restwell's figure divided by {row}'s in the same round, the median "
+             "over the rounds; CPU below 1 and req/s above 1 mean the working tree is better "
+             "(bulk scenarios: transfers/s). Rounds won: those where restwell used less CPU "
+             f"per request, or served more per second. A CPU ratio up to {WITHIN} is within "
+             f"{WITHIN - 1:.0%}.", "",
+             "| scenario | CPU/request ratio | CPU rounds won | req/s ratio | req/s rounds won | "
+             "CPU against before |", "|---|---|---|---|---|---|"]
+    for scenario, cells in table.items():
+        ours, base = cells.get("restwell"), cells.get(row)
+        if not ours or not base:
+            lines.append(f"| {scenario} | n/a | | n/a | | |")
+            continue
+        cpu_won, rounds, cpu = paired(ours, base, "cpu_us")
+        rps_won, _, rps = paired(ours, base, "rps")
+        lines.append(f"| {scenario} | {cpu:.3f} | {cpu_won}/{rounds} | {rps:.3f} | "
+                     f"{rps_won}/{rounds} | {verdict(cpu)} |")
+    return lines
+
+
+def pick(given: str, known: list[str], what: str) -> list[str]:
+    """The comma-separated names of ``given`` (all of ``known`` when empty), in the order
+    given; a name not in ``known`` is an error."""
+    names = [n.strip() for n in given.split(",") if n.strip()] if given else list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
+    return names
+
+
+def with_baseline(clients: list[str], row: str) -> list[str]:
+    """The client list with the baseline row in it right after restwell (or first), whether
+    --clients named it restwell@base or not at all."""
+    from baseline import ALIAS
+
+    rest = [c for c in clients if c not in (ALIAS, row)]
+    at = rest.index("restwell") + 1 if "restwell" in rest else 0
+    return [*rest[:at], row, *rest[at:]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--clients", default="")
-    parser.add_argument("--scenarios", default="")
-    parser.add_argument("--render", metavar="JSON",
-                        help="rewrite the tables of a stored run (results.json), no measuring")
-    args = parser.parse_args()
+    args, clients, async_clients, scenarios = parse_args(sys.argv[1:])
     if args.render:
         with open(args.render) as f:
             stored = json.load(f)
-        write_results(**stored, full=os.path.basename(args.render) == "results.json")
+        write_results(**stored, full=os.path.basename(args.render) == "results.json",
+                      out=args.out or os.path.dirname(os.path.abspath(args.render)))
         return
+    import baseline
     from async_clients import ASYNC_ADAPTERS
     from clients import ADAPTERS
 
     from nginx_server import Nginx
 
-    clients = args.clients.split(",") if args.clients else list(ADAPTERS)
-    async_clients = args.clients.split(",") if args.clients else list(ASYNC_ADAPTERS)
-    scenarios = args.scenarios.split(",") if args.scenarios else SCENARIOS
+    # The restwell row is the working tree's source (the editable install), never a build.
+    print(f"restwell: {baseline.check_pure(sys.executable, os.path.join(ROOT, 'src'))}")
+    base = None
+    if args.baseline:
+        base = baseline.prepare(args.baseline)
+        EXTERNAL[base.row] = (base.python, "restwell")
+        print(f"{base.describe()}.")
+        clients = with_baseline(clients, base.row)
+        async_clients = with_baseline(async_clients, base.row)
     # 9 runs: on this kind of VM one client's run-to-run CPU per request moves by up to a
     # sixth with no change anywhere, so a median of 5 or 7 could still flip a close
     # comparison (docs/performance.md).
     n, repeats, big = (1000, 1, 10) if args.quick else (5000, 9, 100)
+    repeats = args.rounds or repeats
     table: dict[str, dict[str, dict | None]] = {}
     with Nginx(cpu=1) as nginx:
         big_file = nginx.write_file("big.bin", big << 20)
@@ -261,26 +354,65 @@ def main() -> None:
                 count = n * 2
             print(f"{scenario}:")
             table[scenario] = run_scenario(
-                [c for c in async_clients if c in ASYNC_ADAPTERS] if scenario in ASYNC
-                else [c for c in clients if c in ADAPTERS],
+                [c for c in async_clients if c in ASYNC_ADAPTERS or c in EXTERNAL]
+                if scenario in ASYNC else [c for c in clients if c in ADAPTERS or c in EXTERNAL],
                 scenario, urls[scenario], count, nginx.ca_path, big_file, repeats)
             for client, cell in table[scenario].items():
                 if cell:
                     if scenario in BULK:
-                        print(f"  {client:10} {cell['mbps'] * big / 100:9.1f} MB/s "
+                        print(f"  {client:16} {cell['mbps'] * big / 100:9.1f} MB/s "
                               f"RSS +{cell['rss_mb']:.1f} MB")
                     else:
-                        print(f"  {client:10} {cell['rps']:9.0f} req/s "
+                        print(f"  {client:16} {cell['rps']:9.0f} req/s "
                               f"{cell['cpu_us']:7.1f} µs CPU/req")
     from clients import IMPORTS
 
-    imports = {c: import_time(c) for c in clients if c in IMPORTS}
-    full = not (args.quick or args.clients or args.scenarios)
-    write_results(table, imports, big, n, repeats, full)
+    imports = {c: import_time(c) for c in clients if c in IMPORTS or c in EXTERNAL}
+    full = not (args.quick or args.clients or args.scenarios or args.rounds)
+    write_results(table, imports, big, n, repeats, full, out=args.out or HERE,
+                  baseline={"row": base.row, "about": base.describe()} if base else None)
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str], list[str], list[str]]:
+    """The options, and the sync clients, async clients and scenarios they select."""
+    from async_clients import ASYNC_ADAPTERS
+    from baseline import ALIAS
+    from clients import ADAPTERS
+
+    parser = argparse.ArgumentParser(description="restwell and its peers against nginx.")
+    parser.add_argument("--quick", action="store_true", help="fewer requests, one round")
+    parser.add_argument("--clients", default="", help="comma-separated rows (all when empty); "
+                        f"{ALIAS} names the --baseline row")
+    parser.add_argument("--scenarios", default="",
+                        help=f"comma-separated, of {','.join(SCENARIOS)} (all when empty)")
+    parser.add_argument("--baseline", metavar="REF", default="",
+                        help="also run restwell as of this git ref, as row restwell@<sha>")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds (9, or 1 with --quick)")
+    parser.add_argument("--out", metavar="DIR", default="",
+                        help="write the results files here instead of benchmarks/")
+    parser.add_argument("--render", metavar="JSON",
+                        help="rewrite the tables of a stored run (results.json), no measuring")
+    args = parser.parse_args(argv)
+    if args.rounds < 0:
+        parser.error("--rounds must be positive")
+    try:
+        scenarios = pick(args.scenarios, SCENARIOS, "scenario")
+        if not args.clients:
+            return args, list(ADAPTERS), list(ASYNC_ADAPTERS), scenarios
+        chosen = pick(args.clients, list(dict.fromkeys([*ADAPTERS, *ASYNC_ADAPTERS, ALIAS])),
+                      "client")
+        if ALIAS in chosen and not args.baseline:
+            raise ValueError(f"{ALIAS} names the --baseline row: give --baseline REF")
+    except ValueError as exc:
+        parser.error(str(exc))
+    # one list for both kinds of table: each takes the clients it has an adapter for
+    return (args, [c for c in chosen if c in ADAPTERS or c == ALIAS],
+            [c for c in chosen if c in ASYNC_ADAPTERS or c == ALIAS], scenarios)
 
 
 def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
-                  full: bool = True, when: str = "") -> None:
+                  full: bool = True, when: str = "", out: str = "",
+                  baseline: dict | None = None) -> None:
     when = when or f"{datetime.datetime.now():%Y-%m-%d %H:%M}"
     lines = [
         "# Benchmark results", "",
@@ -296,6 +428,8 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
         "columns pair restwell's run with that peer's run of the same round: the rounds "
         "restwell won, and the median of the per-round ratios.", "",
     ]
+    if baseline:
+        lines += [*baseline_section(table, baseline["row"], baseline.get("about", "")), ""]
     for scenario, cells in table.items():
         lines += [f"## {scenario}", "", *(_bulk_table(cells, big) if scenario in BULK
                                          else _request_table(cells)), ""]
@@ -309,10 +443,13 @@ def write_results(table: dict, imports: dict, big: int, n: int, repeats: int,
                   "|---|---|---|---|---|---|", *floor_rows]
     # A partial run (some scenarios or clients, or --quick) must not replace the full record.
     name = "RESULTS" if full else "RESULTS-partial"
-    with open(os.path.join(HERE, f"{name.lower()}.json"), "w") as f:  # to compare later
-        json.dump({"table": table, "imports": imports, "big": big, "n": n,
-                   "repeats": repeats, "when": when}, f, indent=1)
-    with open(os.path.join(HERE, f"{name}.md"), "w") as f:
+    out = out or HERE
+    os.makedirs(out, exist_ok=True)
+    stored = {"table": table, "imports": imports, "big": big, "n": n, "repeats": repeats,
+              "when": when, **({"baseline": baseline} if baseline else {})}
+    with open(os.path.join(out, f"{name.lower()}.json"), "w") as f:  # to compare later
+        json.dump(stored, f, indent=1)
+    with open(os.path.join(out, f"{name}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -325,9 +462,9 @@ FLOOR_NOTE = (
 
 
 def fastest_peer(cells: dict[str, dict | None]) -> str | None:
-    from clients import NOT_PEERS
+    from clients import is_peer
 
-    peers = {c: cell["rps"] for c, cell in cells.items() if cell and c not in NOT_PEERS}
+    peers = {c: cell["rps"] for c, cell in cells.items() if cell and is_peer(c)}
     return max(peers, key=peers.__getitem__) if peers else None
 
 
