@@ -1,10 +1,6 @@
-"""``AsyncClient``: the asyncio twin of ``Client``, kept side by side with it.
-
-Everything but sending is inherited from ``BaseClient`` (settings, URL and header merging,
-building requests, auth scoping), so the two clients build the same request from the same
-arguments. What is here mirrors ``Client``'s sending section line for line, with awaits;
-event hooks may be plain functions or coroutine functions.
-"""
+"""``AsyncClient``: builds requests (``BaseClient``) and drives the feature flow with awaits.
+``_drive`` is the one loop this module and ``_sync`` repeat; event hooks may be plain
+functions or coroutine functions."""
 
 from __future__ import annotations
 
@@ -12,28 +8,38 @@ import contextlib
 import inspect
 import typing
 
-from .._features._auth import AUTH_READS_BODY, Auth, AuthTypes
-from .._features._redirects import REDIRECT_CODES, crosses_boundary, next_request
+from .._features._flow import run
+from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, Flow
 from .._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
 from .._models._config import UNSET, TimeoutTypes, UnsetType
 from .._models._content import RequestContent, RequestData, RequestFiles
-from .._models._exceptions import RequestError
 from .._models._headers import HeaderTypes
 from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
-from .._models._retry import Retry, RetryTypes
+from .._models._retry import RetryTypes
 from .._models._urls import URL, QueryParams
-from ._base import _RETRY, _SEND_OPTIONS, BaseClient
+from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from .._features._auth import AuthTypes
 
 __all__ = ["AsyncClient"]
 
 
 class AsyncClient(BaseClient):
-    """A session for asyncio: shared settings and a pool of connections, on one event loop."""
+    """A session for asyncio (or uvloop): shared settings and a pool of connections, used
+    from one event loop. Takes the same settings as ``Client``, and has the same methods,
+    awaited.
+
+    ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
+    verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
+    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
+    every setting but the transport's may also be given per call."""
 
     _transport: AsyncBaseTransport
+    _asynchronous = True
 
     def _default_transport(self, **settings: typing.Any) -> AsyncBaseTransport:
         return AsyncHTTPTransport(**settings)
@@ -61,6 +67,8 @@ class AsyncClient(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
+        """Build a request from the arguments and the client's settings, send it, and return
+        the response read whole (``client.stream()`` for one read as you go)."""
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
@@ -73,110 +81,59 @@ class AsyncClient(BaseClient):
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
+        """Send a request (``build_request()`` or ``Request(...)``) through the client's
+        features: auth, retries, cookies, redirects and hooks. With ``stream=True`` the body
+        is left unread: read it, iterate it or close the response."""
         if self._closed:
             self._check_open()
-        if (auth is UNSET and self.auth is None and not request.url.userinfo
-                and (self._netrc_hosts == {} or not self.trust_env)):  # (_auth_for's answer)
-            flow_auth = None
-        else:
-            flow_auth = self._auth_for(request, auth)
-        if flow_auth is None:
-            response = await self._send_one(request, stream)
-        else:
-            response = await self._send_with_auth(request, flow_auth, stream)
-        if response.status_code in REDIRECT_CODES:
-            limit = self._redirect_limit(follow_redirects, max_redirects)
-            if limit is not None:
-                response = await self._follow(request, response, auth, stream, limit)
-        for hook in self.event_hooks["response"]:
-            await _call(hook, response)
-        return response
-
-    async def _follow(
-        self, first: Request, response: Response, auth: AuthTypes | UnsetType, stream: bool,
-        limit: int,
-    ) -> Response:
-        history: list[Response] = []
-        request = first
-        strayed = False  # once the chain has left first's origin, no auth is sent again
-        while response.is_redirect:
-            if len(history) >= limit:
-                await response.aclose()
-                raise self._too_many(request, [*history, response])
-            hop = next_request(request, response)
-            await response.aclose()  # a streamed 3xx body is not wanted: its connection drops
-            history.append(response)
-            request = hop
-            self._route(request, first)
-            strayed = strayed or crosses_boundary(first.url, request.url)
-            self._cookies_for_hop(request, first, strayed)
-            flow_auth = None if strayed else self._auth_for(request, auth)
-            if flow_auth is None:
-                response = await self._send_one(request, stream)
-            else:
-                response = await self._send_with_auth(request, flow_auth, stream)
-        response.history = history
-        return response
-
-    async def _send_one(self, request: Request, stream: bool) -> Response:
-        if request.proxy is UNSET:
-            self._route(request, request)
-        for hook in self.event_hooks["request"]:
-            await _call(hook, request)
-        extensions = request.extensions
-        policy = extensions.get(_RETRY, self.retries) if extensions else self.retries
-        if policy is None:
+        if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = await self._transport.handle_async_request(request, stream)
+            if self._settled(response):
+                return response
+            flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
         else:
-            response = await self._retrying(request, stream, policy)
-        if response._raw_head is None or "set-cookie" in response._lower_head:
-            self._keep_cookies(request, response)  # (most heads set none: no call for them)
-        return response
+            flow = run(self, request, stream, auth, follow_redirects, max_redirects)
+        return await self._drive(flow)  # type: ignore[no-any-return]
 
-    async def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
-        """Attempts of one request until one is not retryable (see ``_retry``)."""
-        history: list[tuple[int | str, float]] = []
-        deadline = self._retry_start(request, policy)
+    async def _drive(self, flow: Flow) -> typing.Any:
+        """Do each step the feature flow yields (``_features._steps``), awaiting each."""
+        reply: typing.Any = None
+        error: BaseException | None = None
         while True:
             try:
-                response = await self._transport.handle_async_request(request, stream)
-            except RequestError as exc:
-                delay = self._retry_delay(policy, request, history, deadline, error=exc)
-                if delay is None:
-                    exc.retries = history
-                    raise
-            else:
-                delay = self._retry_delay(policy, request, history, deadline, response=response)
-                if delay is None:
-                    response.retries = history
-                    return response
-                await response.aclose()
-            await policy.async_sleep(delay)
-
-    async def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
-        flow = auth.async_auth_flow(request)
-        try:
-            request = await anext(flow)
-            while True:
-                own = AUTH_READS_BODY in request.extensions  # the flow's own request: read it
-                response = await self._send_one(request, stream and not own)
-                try:
-                    next_request = await flow.asend(response)
-                except StopAsyncIteration:
-                    return response
-                await response.aread()
-                await response.aclose()
-                self._cookies_for_retry(next_request, response)
-                request = next_request
-        finally:
-            await flow.aclose()  # a flow left mid-way (an error) releases what it holds
+                kind, a, b = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration as done:
+                return done.value
+            reply = error = None
+            try:
+                if kind == SEND:
+                    reply = await self._transport.handle_async_request(a, b)
+                elif kind == CALL:
+                    await _call(a, b)
+                elif kind == CLOSE:
+                    await a.aclose()
+                elif kind == READ:
+                    await a.aread()
+                    await a.aclose()
+                elif kind == SLEEP:
+                    await a.async_sleep(b)
+                elif kind == AUTH:
+                    reply = await a.asend(b)
+                elif kind == AUTH_END:
+                    await a.aclose()
+            except StopAsyncIteration:  # (AUTH: the auth flow has ended)
+                reply = None
+            except BaseException as exc:
+                error = exc  # thrown into the flow, which may retry or let it propagate
 
     @contextlib.asynccontextmanager
     async def stream(
         self, method: str, url: URL | str, **kwargs: typing.Any
     ) -> typing.AsyncIterator[Response]:
-        """A response whose body is read as you iterate it; closed when the block ends."""
-        options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
+        """A response whose body is read as you iterate it (``iter_bytes``, ``iter_lines``,
+        ...); it is closed, and its connection released, when the block ends. Takes what
+        ``request()`` takes."""
+        options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
         response = await self.send(self.build_request(method, url, **kwargs), stream=True,
                                    **options)
         try:
@@ -185,37 +142,46 @@ class AsyncClient(BaseClient):
             await response.aclose()
 
     async def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``GET``; takes what ``request()`` takes."""
         if not kwargs:  # the most common call of all: skip the keyword plumbing
             return await self.send(self.build_request("GET", url))
         return await self._verb("GET", url, kwargs)
 
     async def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``HEAD``; takes what ``request()`` takes."""
         return await self._verb("HEAD", url, kwargs)
 
     async def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``OPTIONS``; takes what ``request()`` takes."""
         return await self._verb("OPTIONS", url, kwargs)
 
     async def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``DELETE``; takes what ``request()`` takes."""
         return await self._verb("DELETE", url, kwargs)
 
     async def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``POST``; takes what ``request()`` takes (``json=``, ``data=``, ``files=``,
+        ``content=`` for the body)."""
         return await self._verb("POST", url, kwargs)
 
     async def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``PUT``; takes what ``request()`` takes."""
         return await self._verb("PUT", url, kwargs)
 
     async def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``PATCH``; takes what ``request()`` takes."""
         return await self._verb("PATCH", url, kwargs)
 
     async def _verb(self, method: str, url: URL | str, kwargs: dict[str, typing.Any]) -> Response:
         """get(), post() and the rest: without send()'s options, the request is built and sent
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
-        if _SEND_OPTIONS.isdisjoint(kwargs):
+        if SEND_OPTIONS.isdisjoint(kwargs):
             return await self.send(self.build_request(method, url, **kwargs))
         return await self.request(method, url, **kwargs)
 
     async def aclose(self) -> None:
+        """Close every pooled connection; the client sends nothing after this."""
         if not self._closed:
             self._closed = True
             await self._transport.aclose()

@@ -14,8 +14,11 @@ from .._models._exceptions import (
     InvalidURL,
 )
 from .._models._headers import Headers
-from .._models._request import EXPECT_CONTINUE, Request
+from .._models._request import Request
 from .._models._urls import URL, QueryParams, encode_form, param_pairs
+
+__all__ = ["CookieTypes", "add_cookies", "base_url_of", "merge_params", "merge_url",
+           "upload_options"]
 
 CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 
@@ -25,7 +28,7 @@ CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 _BAD_COOKIE_VALUE = re.compile(r"[\x00-\x1f\x7f;]")
 
 
-def _base_url(base_url: URL | str | None) -> URL | None:
+def base_url_of(base_url: URL | str | None) -> URL | None:
     if base_url is None:
         return None
     url = URL(base_url)
@@ -36,7 +39,7 @@ def _base_url(base_url: URL | str | None) -> URL | None:
     return url
 
 
-def _merge_url(base: URL | None, url: str) -> URL:
+def merge_url(base: URL | None, url: str) -> URL:
     """A relative URL extends base_url's path: base ``/v3`` + ``/user`` is ``/v3/user``."""
     if base is None:
         return URL(url)
@@ -46,7 +49,7 @@ def _merge_url(base: URL | None, url: str) -> URL:
     return base.join(url.lstrip("/") if not url.startswith("//") else url)
 
 
-def _merge_params(client: QueryParams, call: QueryParams) -> str:
+def merge_params(client: QueryParams, call: QueryParams) -> str:
     if not client:
         return encode_form(call)
     if not call:
@@ -59,25 +62,7 @@ def _merge_params(client: QueryParams, call: QueryParams) -> str:
                        + call_pairs)
 
 
-def _override(merged: Headers, extra: Headers, defaults: frozenset[str]) -> None:
-    """The call's fields replace the client's of the same names (and Host)."""
-    fields = extra._list
-    for name, _ in fields:  # (a loop: a call passes a field or two, a set would cost more)
-        lower = name.lower()
-        if lower == "host" or lower in defaults:
-            break
-    else:  # nothing replaced: extend
-        merged._list.extend(fields)
-        if merged._block is not None:
-            merged._block += extra.encoded()
-        return
-    names = {name.lower() for name, _ in fields}
-    merged._list = [item for item in merged._list if item[0].lower() not in names]
-    merged._list.extend(fields)
-    merged._block = None
-
-
-def _add_cookies(
+def add_cookies(
     headers: Headers, call: CookieTypes, jar: Cookies, url: URL, unscoped: bool
 ) -> str:
     """One Cookie field (RFC 6265 §5.4): the caller's own field and the call's cookies, then
@@ -98,7 +83,7 @@ def _add_cookies(
     return caller
 
 
-def _upload_options(
+def upload_options(
     request: Request, expect_continue: bool | float,
     upload_progress: typing.Callable[[int, int | None], typing.Any] | None,
 ) -> None:
@@ -106,6 +91,6 @@ def _upload_options(
         # curl waits 1 s for the 100 before sending anyway; so do we unless told otherwise.
         wait = 1.0 if expect_continue is True else float(expect_continue)
         request.headers.add("Expect", "100-continue")
-        request.extensions[EXPECT_CONTINUE] = wait
+        request.expect_continue = wait
     if upload_progress is not None:
         request.body = with_progress(request.body, upload_progress)  # type: ignore[arg-type]

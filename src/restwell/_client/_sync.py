@@ -1,48 +1,43 @@
 """The sync ``Client``: builds requests (``BaseClient``) and drives the feature flow with
-blocking calls."""
+blocking calls. ``_drive`` is the one loop this module and ``_async`` repeat."""
 
 from __future__ import annotations
 
 import contextlib
 import typing
 
-from .._features._auth import (
-    AUTH_READS_BODY,
-    Auth,
-    AuthTypes,
-)
-from .._features._redirects import REDIRECT_CODES, crosses_boundary, next_request
+from .._features._flow import run
+from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, Flow
 from .._models._config import UNSET, TimeoutTypes, UnsetType
-from .._models._content import (
-    RequestContent,
-    RequestData,
-    RequestFiles,
-)
-from .._models._exceptions import (
-    RequestError,
-)
+from .._models._content import RequestContent, RequestData, RequestFiles
 from .._models._headers import HeaderTypes
 from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
-from .._models._retry import Retry, RetryTypes
+from .._models._retry import RetryTypes
 from .._models._urls import URL, QueryParams
+from ._base import SEND_OPTIONS, BaseClient
+from ._build import CookieTypes
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from .._features._auth import AuthTypes
     from .._io._sync._transport import BaseTransport
-from ._base import _RETRY, _SEND_OPTIONS, BaseClient
-from ._build import CookieTypes
 
 __all__ = ["Client"]
 
 
 class Client(BaseClient):
-    """A session: shared settings and a pool of connections. Thread-safe; use one per app."""
+    """A session: shared settings and a pool of connections. Thread-safe; use one per app.
+
+    ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
+    verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
+    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
+    every setting but the transport's may also be given per call."""
 
     _transport: BaseTransport
 
     def _default_transport(self, **settings: typing.Any) -> BaseTransport:
-        from .._io._sync._transport import HTTPTransport
+        from .._io._sync._transport import HTTPTransport  # here: import restwell opens no socket
 
         return HTTPTransport(**settings)
 
@@ -69,6 +64,8 @@ class Client(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Response:
+        """Build a request from the arguments and the client's settings, send it, and return
+        the response read whole (``client.stream()`` for one read as you go)."""
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
@@ -81,110 +78,59 @@ class Client(BaseClient):
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
         follow_redirects: bool | UnsetType = UNSET, max_redirects: int | UnsetType = UNSET,
     ) -> Response:
+        """Send a request (``build_request()`` or ``Request(...)``) through the client's
+        features: auth, retries, cookies, redirects and hooks. With ``stream=True`` the body
+        is left unread: read it, iterate it or close the response."""
         if self._closed:
             self._check_open()
-        if (auth is UNSET and self.auth is None and not request.url.userinfo
-                and (self._netrc_hosts == {} or not self.trust_env)):  # (_auth_for's answer)
-            flow_auth = None
-        else:
-            flow_auth = self._auth_for(request, auth)
-        if flow_auth is None:
-            response = self._send_one(request, stream)
-        else:
-            response = self._send_with_auth(request, flow_auth, stream)
-        if response.status_code in REDIRECT_CODES:
-            limit = self._redirect_limit(follow_redirects, max_redirects)
-            if limit is not None:
-                response = self._follow(request, response, auth, stream, limit)
-        for hook in self.event_hooks["response"]:
-            hook(response)
-        return response
-
-    def _follow(
-        self, first: Request, response: Response, auth: AuthTypes | UnsetType, stream: bool,
-        limit: int,
-    ) -> Response:
-        history: list[Response] = []
-        request = first
-        strayed = False  # once the chain has left first's origin, no auth is sent again
-        while response.is_redirect:
-            if len(history) >= limit:
-                response.close()
-                raise self._too_many(request, [*history, response])
-            hop = next_request(request, response)
-            response.close()  # a streamed 3xx body is not wanted: its connection drops
-            history.append(response)
-            request = hop
-            self._route(request, first)
-            strayed = strayed or crosses_boundary(first.url, request.url)
-            self._cookies_for_hop(request, first, strayed)
-            flow_auth = None if strayed else self._auth_for(request, auth)
-            if flow_auth is None:
-                response = self._send_one(request, stream)
-            else:
-                response = self._send_with_auth(request, flow_auth, stream)
-        response.history = history
-        return response
-
-    def _send_one(self, request: Request, stream: bool) -> Response:
-        if request.proxy is UNSET:
-            self._route(request, request)
-        for hook in self.event_hooks["request"]:
-            hook(request)
-        extensions = request.extensions
-        policy = extensions.get(_RETRY, self.retries) if extensions else self.retries
-        if policy is None:
+        if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = self._transport.handle_request(request, stream)
+            if self._settled(response):
+                return response
+            flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
         else:
-            response = self._retrying(request, stream, policy)
-        if response._raw_head is None or "set-cookie" in response._lower_head:
-            self._keep_cookies(request, response)  # (most heads set none: no call for them)
-        return response
+            flow = run(self, request, stream, auth, follow_redirects, max_redirects)
+        return self._drive(flow)  # type: ignore[no-any-return]
 
-    def _retrying(self, request: Request, stream: bool, policy: Retry) -> Response:
-        """Attempts of one request until one is not retryable (see ``_retry``)."""
-        history: list[tuple[int | str, float]] = []
-        deadline = self._retry_start(request, policy)
+    def _drive(self, flow: Flow) -> typing.Any:
+        """Do each step the feature flow yields (``_features._steps``), with blocking calls."""
+        reply: typing.Any = None
+        error: BaseException | None = None
         while True:
             try:
-                response = self._transport.handle_request(request, stream)
-            except RequestError as exc:
-                delay = self._retry_delay(policy, request, history, deadline, error=exc)
-                if delay is None:
-                    exc.retries = history
-                    raise
-            else:
-                delay = self._retry_delay(policy, request, history, deadline, response=response)
-                if delay is None:
-                    response.retries = history
-                    return response
-                response.close()
-            policy.sleep(delay)
-
-    def _send_with_auth(self, request: Request, auth: Auth, stream: bool) -> Response:
-        flow = auth.sync_auth_flow(request)
-        try:
-            request = next(flow)
-            while True:
-                own = AUTH_READS_BODY in request.extensions  # the flow's own request: read it
-                response = self._send_one(request, stream and not own)
-                try:
-                    next_request = flow.send(response)
-                except StopIteration:
-                    return response
-                response.read()
-                response.close()
-                self._cookies_for_retry(next_request, response)
-                request = next_request
-        finally:
-            flow.close()  # a flow left mid-way (an error) releases what it holds
+                kind, a, b = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration as done:
+                return done.value
+            reply = error = None
+            try:
+                if kind == SEND:
+                    reply = self._transport.handle_request(a, b)
+                elif kind == CALL:
+                    a(b)
+                elif kind == CLOSE:
+                    a.close()
+                elif kind == READ:
+                    a.read()
+                    a.close()
+                elif kind == SLEEP:
+                    a.sleep(b)
+                elif kind == AUTH:
+                    reply = a.send(b)
+                elif kind == AUTH_END:
+                    a.close()
+            except StopIteration:  # (AUTH: the auth flow has ended)
+                reply = None
+            except BaseException as exc:
+                error = exc  # thrown into the flow, which may retry or let it propagate
 
     @contextlib.contextmanager
     def stream(
         self, method: str, url: URL | str, **kwargs: typing.Any
     ) -> typing.Iterator[Response]:
-        """A response whose body is read as you iterate it; closed when the block ends."""
-        options = {name: kwargs.pop(name) for name in _SEND_OPTIONS if name in kwargs}
+        """A response whose body is read as you iterate it (``iter_bytes``, ``iter_lines``,
+        ...); it is closed, and its connection released, when the block ends. Takes what
+        ``request()`` takes."""
+        options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
         response = self.send(self.build_request(method, url, **kwargs), stream=True,
                              **options)
         try:
@@ -193,37 +139,46 @@ class Client(BaseClient):
             response.close()
 
     def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``GET``; takes what ``request()`` takes."""
         if not kwargs:  # the most common call of all: skip the keyword plumbing
             return self.send(self.build_request("GET", url))
         return self._verb("GET", url, kwargs)
 
     def head(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``HEAD``; takes what ``request()`` takes."""
         return self._verb("HEAD", url, kwargs)
 
     def options(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``OPTIONS``; takes what ``request()`` takes."""
         return self._verb("OPTIONS", url, kwargs)
 
     def delete(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``DELETE``; takes what ``request()`` takes."""
         return self._verb("DELETE", url, kwargs)
 
     def post(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``POST``; takes what ``request()`` takes (``json=``, ``data=``, ``files=``,
+        ``content=`` for the body)."""
         return self._verb("POST", url, kwargs)
 
     def put(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``PUT``; takes what ``request()`` takes."""
         return self._verb("PUT", url, kwargs)
 
     def patch(self, url: URL | str, **kwargs: typing.Any) -> Response:
+        """``PATCH``; takes what ``request()`` takes."""
         return self._verb("PATCH", url, kwargs)
 
     def _verb(self, method: str, url: URL | str, kwargs: dict[str, typing.Any]) -> Response:
         """get(), post() and the rest: without send()'s options, the request is built and sent
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
-        if _SEND_OPTIONS.isdisjoint(kwargs):
+        if SEND_OPTIONS.isdisjoint(kwargs):
             return self.send(self.build_request(method, url, **kwargs))
         return self.request(method, url, **kwargs)
 
     def close(self) -> None:
+        """Close every pooled connection; the client sends nothing after this."""
         if not self._closed:
             self._closed = True
             self._transport.close()

@@ -17,17 +17,11 @@ from .._models._response import Response
 
 __all__ = [
     "Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth", "netrc_credentials",
-    "AuthFlow", "AsyncAuthFlow", "AUTH_READS_BODY"
+    "AuthFlow", "AsyncAuthFlow",
 ]
 
-
 AuthFlow = typing.Generator[Request, Response, None]
-
 AsyncAuthFlow = typing.AsyncGenerator[Request, Response]
-
-# request.extensions key: a request an auth flow sends for itself (a token request) whose
-# response the flow reads, so it is never handed over as a stream.
-AUTH_READS_BODY = "restwell.auth_reads_body"
 
 
 class Auth:

@@ -24,7 +24,12 @@ import contextlib
 import time
 import typing
 
-__all__ = ["Cookie", "Cookies", "parse_set_cookie"]
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from .._models._request import Request
+    from .._models._response import Response
+    from .._models._urls import URL
+
+__all__ = ["Cookie", "Cookies", "parse_set_cookie", "keep_cookies", "cookies_for_hop"]
 
 
 MAX_PAIR = 4096
@@ -304,3 +309,31 @@ def _http_date(value: str) -> float | None:
         return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def keep_cookies(jar: Cookies, request: Request, response: Response) -> None:
+    """Store what a response's Set-Cookie fields set (each hop of a chain too)."""
+    values = response._set_cookie_fields()
+    if values:
+        url = request.url
+        jar.extract(url.scheme, url.host, url.path or "/", values)
+
+
+def cookies_for_hop(
+    jar: Cookies, base_url: URL | None, hop: Request, first: Request, strayed: bool
+) -> None:
+    """The Cookie field of a redirect hop (or of an auth flow's next request), rebuilt: the
+    jar's cookies for the hop's URL, plus the caller's own only while the chain has not left
+    the first origin."""
+    if not jar and not first.caller_cookies:
+        return  # next_request() already dropped the field if the chain left the origin
+    caller = "" if strayed else first.caller_cookies
+    if caller:
+        hop.caller_cookies = caller  # for an auth retry of this hop
+    url = hop.url
+    unscoped = not strayed and (base_url is None or base_url.origin == url.origin)
+    from_jar = jar.header_for(url.scheme, url.host, url.path or "/", unscoped)
+    hop.headers.pop_all("cookie")
+    value = "; ".join(part for part in (caller, from_jar) if part)
+    if value:
+        hop.headers.add("Cookie", value)

@@ -23,7 +23,7 @@ from .._models._exceptions import AuthError, InvalidURL
 from .._models._request import Request
 from .._models._response import Response
 from .._models._urls import URL, form_quote
-from ._auth import AUTH_READS_BODY, AsyncAuthFlow, Auth, AuthFlow
+from ._auth import AsyncAuthFlow, Auth, AuthFlow
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import asyncio
@@ -165,7 +165,7 @@ class OAuth2(Auth):
             form.update(client_id=self.client_id, client_secret=self._secret)
         token_request = Request("POST", self.token_url, data=form, headers=headers,
                                 timeout=request.timeout)
-        token_request.extensions[AUTH_READS_BODY] = True
+        token_request.for_auth = True
         self.fetches += 1
         return token_request
 

@@ -20,7 +20,6 @@ functions, so both follow redirects identically.
 
 from __future__ import annotations
 
-from .._models._config import UNSET
 from .._models._content import BodyStream
 from .._models._exceptions import RemoteProtocolError, StreamConsumed, UnsupportedProtocol
 from .._models._headers import Headers
@@ -103,6 +102,6 @@ def next_request(request: Request, response: Response) -> Request:
         )
     new = Request.__new__(Request)
     new.method, new.url, new.headers, new.body = method, url, headers, body
-    new.timeout, new.extensions, new.proxy = request.timeout, {}, UNSET
+    new.timeout = request.timeout  # (proxy, retries and the rest: the class defaults)
     set_length(new)
     return new

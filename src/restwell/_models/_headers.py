@@ -135,6 +135,44 @@ class Headers(typing.MutableMapping[str, str]):
         new._block = None
         return new
 
+    def _for_host(self, netloc: str) -> Headers:
+        """A request's fields: ``Host`` first, then these (a client's defaults), reusing
+        their serialised block; any change to the new fields clears it again."""
+        new = Headers.__new__(Headers)
+        new._list = [("Host", netloc), *self._list]
+        new._block = f"Host: {netloc}\r\n{self._block or self.encoded()}"
+        return new
+
+    def _override(self, extra: Headers, defaults: typing.AbstractSet[str]) -> None:
+        """A call's fields replace those of the same names (and Host) among these, where
+        ``defaults`` are the lower-cased names these may share with ``extra``."""
+        fields = extra._list
+        for name, _ in fields:  # (a loop: a call passes a field or two, a set would cost more)
+            lower = name.lower()
+            if lower == "host" or lower in defaults:
+                break
+        else:  # nothing replaced: extend
+            self._list.extend(fields)
+            if self._block is not None:
+                self._block += extra.encoded()
+            return
+        names = {name.lower() for name, _ in fields}
+        self._list = [item for item in self._list if item[0].lower() not in names]
+        self._list.extend(fields)
+        self._block = None
+
+    def _set_host(self, netloc: str) -> None:
+        """Put ``Host`` first when there is none (HTTP/1.1 requires it, RFC 9112 §3.2)."""
+        if "host" not in self:
+            self._list.insert(0, ("Host", netloc))
+            self._block = None
+
+    def _names(self) -> tuple[str, frozenset[str]]:
+        """The serialised block and the lower-cased names: a caller keeps the names and
+        works them out again only when the block (remade by every change) is another."""
+        block = self._block or self.encoded()
+        return block, frozenset(name.lower() for name, _ in self._list)
+
     def encoded(self) -> str:
         """The fields as they go on the wire, each line ending in CRLF (cached)."""
         block = self._block

@@ -1,9 +1,8 @@
-"""Request and Response: plain data plus the body-reading API.
+"""Request: method, URL, headers and body, plus what a call asked of the features.
 
-A Response's body arrives one of two ways: whole (``_raw_body``, the fast path for ordinary
-calls: one join, decoded on first access) or as a stream of raw chunks (``client.stream()``),
-decoded chunk by chunk with bounded output. Response headers stay as the parser's raw
-``(bytes, bytes)`` pairs until ``.headers`` is first read: most calls only want ``.json()``.
+The per-call options the client and the feature flow read (the call's retries= and proxy=,
+the caller's own cookies, the wait for ``100 Continue``, an auth flow's own request) are typed
+fields with class-level defaults, so a request built on the hot path sets none of them.
 """
 
 from __future__ import annotations
@@ -12,27 +11,36 @@ import typing
 
 from ._config import UNSET, Timeout, UnsetType
 from ._content import BodyStream, RequestContent, RequestData, RequestFiles, encode_body
-from ._exceptions import (
-    StreamConsumed,
-)
+from ._exceptions import StreamConsumed
 from ._headers import Headers, HeaderTypes, check_method
 from ._urls import URL, QueryParams
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._proxy import Proxy, Routes
+    from ._retry import Retry
 
-    from ._proxy import Proxy
-
-__all__ = ["Request", "EXPECT_CONTINUE"]
-
-
-# request.extensions key: seconds to wait for 100 Continue before sending the body anyway.
-EXPECT_CONTINUE = "restwell.expect_continue"
+__all__ = ["Request"]
 
 
 class Request:
-    """One HTTP request: method, URL, headers and body."""
+    """One HTTP request: method, URL, headers and body. ``client.build_request()`` makes one
+    with the client's settings; ``Request(...)`` makes a bare one for ``client.send()``."""
 
-    __slots__ = ("body", "extensions", "headers", "method", "proxy", "timeout", "url")
+    # Class-level defaults: a request off the hot path sets only what differs.
+    # The proxy the client chose for this request (None: direct); UNSET until it chose.
+    proxy: Proxy | UnsetType | None = UNSET
+    # This call's retries= and proxy= (UNSET: the client's apply).
+    retries: Retry | UnsetType | None = UNSET
+    routes: Routes | UnsetType | None = UNSET
+    # The Cookie field the caller gave (not the jar's), which redirect hops keep only while
+    # the chain stays on the first origin.
+    caller_cookies = ""
+    # Seconds to wait for 100 Continue before sending the body anyway (None: no Expect).
+    expect_continue: float | None = None
+    # An auth flow's own request (a token request): its response is read whole and handed to
+    # the flow, even inside client.stream().
+    for_auth = False
+    _extensions: dict[str, typing.Any] | None = None
 
     def __init__(
         self,
@@ -50,17 +58,20 @@ class Request:
         self.method = check_method(method)
         self.url = URL(url, params=params) if params or not isinstance(url, URL) else url
         self.headers = Headers(headers)
-        if "host" not in self.headers and self.url.host:  # HTTP/1.1 requires it (RFC 9112 §3.2)
-            self.headers._list.insert(0, ("Host", self.url.netloc))
-            self.headers._block = None
+        if self.url.host:
+            self.headers._set_host(self.url.netloc)
         content_type, self.body = encode_body(content, data, json, files)
         if content_type is not None and "content-type" not in self.headers:
             self.headers["Content-Type"] = content_type
         set_length(self)
         self.timeout = timeout
-        self.extensions: dict[str, typing.Any] = {}
-        # The proxy the client chose for this request (None: direct); UNSET until it chose.
-        self.proxy: Proxy | UnsetType | None = UNSET
+
+    @property
+    def extensions(self) -> dict[str, typing.Any]:
+        """Free-form values for custom transports and hooks; restwell itself sets none."""
+        if self._extensions is None:
+            self._extensions = {}
+        return self._extensions
 
     @property
     def content(self) -> bytes:

@@ -97,19 +97,23 @@ class Response:
         self._closed = self._consumed = stream is None
 
     @classmethod
-    def _from_wire(cls, parser: typing.Any, request: Request) -> Response:
-        """The transports' constructor: no validation, headers kept raw until asked for."""
+    def _from_wire(
+        cls, status: int, http_version: str, head: bytes, request: Request, complete: bool
+    ) -> Response:
+        """The transports' constructor: no validation, headers kept raw (``head``: the
+        status line and fields as received, which the protocol layer has validated) until
+        asked for."""
         self = cls.__new__(cls)
-        self.status_code = parser.status
-        if parser.http_version != "HTTP/1.1":
-            self.http_version = parser.http_version
+        self.status_code = status
+        if http_version != "HTTP/1.1":
+            self.http_version = http_version
         self.request = request
-        head = self._raw_head = parser.head
+        self._raw_head = head
         # Asked of every response (cookies, content coding): one lower-cased copy to search.
         # A str, since bytes.__contains__ first tries the needle as an int, and raising and
         # clearing that TypeError costs more than the search.
         self._lower_head = head.decode("latin-1").lower()
-        if not parser.complete:
+        if not complete:
             self._closed = self._consumed = False
         return self
 

@@ -40,7 +40,7 @@ MAX_INTERIM = 10
 def encode_head(method: str, target: str, headers: Headers) -> bytes:
     """Serialise a request head. Names and values were validated when they entered Headers,
     and the target comes from a URL, which cannot hold spaces or control characters."""
-    fields = headers._block or headers.encoded()  # (usually cached: no call into Headers)
+    fields = headers.encoded()  # (cached by Headers)
     return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode()
 
 

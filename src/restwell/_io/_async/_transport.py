@@ -18,7 +18,7 @@ import typing
 from ..._models._config import Timeout
 from ..._models._exceptions import ProxyError, RequestError, StreamClosed
 from ..._models._proxy import Proxy
-from ..._models._request import EXPECT_CONTINUE, Request
+from ..._models._request import Request
 from ..._models._response import Response
 from ..._protocol._http11 import encode_head
 from ..._protocol._rules import forwarded, pool_key, proxy_refused, request_head, stale, unsupported
@@ -85,7 +85,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
             parser = conn.start(request.method == "HEAD", limits)
             phase = "write"
             try:
-                wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None
+                wait = request.expect_continue
                 if wait is not None:
                     await conn.send(head, None, timeout.write, deadline)
                     if await conn.await_continue(wait, deadline):
@@ -108,7 +108,9 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         if parser.status == 407 and len(key) > 3 and forwarded(request):
             self._release(conn, False)
             raise proxy_refused(request)
-        response = Response._from_wire(parser, request)
+        response = Response._from_wire(
+            parser.status, parser.http_version, parser.head, request, parser.complete
+        )
         if stream and not parser.complete:
             response.max_decompressed_size = limits.max_decompressed_size
             response._astream = AsyncConnectionStream(self, conn, request, timeout, deadline)

@@ -18,7 +18,7 @@ from ..._models._config import Timeout
 from ..._models._content import BodyStream
 from ..._models._exceptions import ProxyError, RequestError, StreamClosed
 from ..._models._proxy import Proxy
-from ..._models._request import EXPECT_CONTINUE, Request
+from ..._models._request import Request
 from ..._models._response import Response
 from ..._protocol._http11 import ResponseParser, encode_head
 from .._errors import remaining
@@ -92,7 +92,9 @@ class HTTPTransport(TransportSettings, BaseTransport):
             head = request_head(request)
         started = time.perf_counter()
         conn, parser = self._exchange(request, head, timeout, deadline)
-        response = Response._from_wire(parser, request)
+        response = Response._from_wire(
+            parser.status, parser.http_version, parser.head, request, parser.complete
+        )
         if stream and not parser.complete:
             response.max_decompressed_size = self._limits.max_decompressed_size
             response._stream = ConnectionStream(self, conn, parser, request, timeout, deadline)
@@ -133,7 +135,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
             parser = conn.start(request.method == "HEAD", limits)
             phase = "write"
             try:
-                wait = request.extensions.get(EXPECT_CONTINUE) if request.extensions else None
+                wait = request.expect_continue
                 if wait is None:
                     conn.send(head, body, timeout.write, deadline)
                 else:
