@@ -159,6 +159,12 @@ class BaseClient:
             method = check_method(method)
         request.method = method
         request.url = target
+        # (no_options(request), inlined: a call costs more than these stores)
+        request.retries = request.routes = UNSET
+        request.caller_cookies = ""
+        request.expect_continue = None
+        request.for_auth = False
+        request._extensions = None
         merged = self.headers._for_host(target._netloc or target.netloc)
         if headers:
             merged._override(Headers(headers), self._default_names())

@@ -23,7 +23,7 @@ from __future__ import annotations
 from .._models._content import BodyStream
 from .._models._exceptions import RemoteProtocolError, StreamConsumed, UnsupportedProtocol
 from .._models._headers import Headers
-from .._models._request import Request, set_length
+from .._models._request import Request, no_options, set_length
 from .._models._response import Response
 from .._models._urls import URL
 
@@ -102,6 +102,7 @@ def next_request(request: Request, response: Response) -> Request:
         )
     new = Request.__new__(Request)
     new.method, new.url, new.headers, new.body = method, url, headers, body
-    new.timeout = request.timeout  # (proxy, retries and the rest: the class defaults)
+    new.timeout = request.timeout
+    no_options(new)
     set_length(new)
     return new

@@ -40,7 +40,9 @@ MAX_INTERIM = 10
 def encode_head(method: str, target: str, headers: Headers) -> bytes:
     """Serialise a request head. Names and values were validated when they entered Headers,
     and the target comes from a URL, which cannot hold spaces or control characters."""
-    fields = headers.encoded()  # (cached by Headers)
+    # Headers' cached block read directly: the one place outside Headers that reads its
+    # private state, since a method call here measured about 800 instructions a request.
+    fields = headers._block or headers.encoded()
     return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode()
 
 
