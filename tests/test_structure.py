@@ -183,3 +183,43 @@ def test_sync_and_async_clients_are_twins() -> None:
         sync = getattr(Client, TWIN_NAMES.get(name, name))
         assert _normalised(getattr(twin, "__wrapped__", twin)) == _normalised(
             getattr(sync, "__wrapped__", sync)), f"{name} differs"
+
+
+def _public_members(obj: type) -> typing.Iterator[tuple[str, typing.Any]]:
+    """The public methods and properties a restwell class defines or inherits from restwell."""
+    for klass in obj.__mro__:
+        if not klass.__module__.startswith("restwell"):
+            continue
+        for name, value in vars(klass).items():
+            if name.startswith("_"):
+                continue
+            if callable(value) or isinstance(value, (property, classmethod, staticmethod)):
+                yield f"{obj.__name__}.{name}", value
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    missing = []
+    for name in restwell.__all__:
+        obj = getattr(restwell, name)
+        if isinstance(obj, type):
+            if not (obj.__doc__ or "").strip():
+                missing.append(name)
+            if issubclass(obj, BaseException):
+                continue  # (an exception's methods are BaseException's)
+            for member, value in _public_members(obj):
+                target = getattr(value, "__func__", value)
+                target = target.fget if isinstance(target, property) else target
+                if not (getattr(target, "__doc__", None) or "").strip():
+                    missing.append(member)
+        elif callable(obj) and not (obj.__doc__ or "").strip():
+            missing.append(name)
+    assert not missing, f"no docstring: {sorted(set(missing))}"
+
+
+def test_public_classes_say_they_are_restwell_s() -> None:
+    """Tracebacks and reprs name ``restwell.Client``, not the private module it lives in."""
+    for name in restwell.__all__:
+        obj = getattr(restwell, name)
+        if isinstance(obj, type) or callable(obj):
+            assert obj.__module__ == "restwell", f"{name}.__module__ is {obj.__module__}"
+            assert getattr(restwell, obj.__name__) is obj

@@ -84,5 +84,14 @@ def __getattr__(name: str) -> typing.Any:
     import importlib
 
     value = getattr(importlib.import_module(f"restwell.{module}"), name)
+    value.__module__ = "restwell"
     globals()[name] = value
     return value
+
+
+# Tracebacks and reprs say restwell.Client, not the private module a class lives in.
+for _name in __all__:
+    _value = globals().get(_name)
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = "restwell"
+del _name, _value

@@ -149,6 +149,9 @@ class BaseClient:
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
     ) -> Request:
+        """The request a call with these arguments would send, with the client's settings
+        merged in (``base_url``, default headers and params, cookies, timeout, retries and
+        proxy), for ``send()``: to inspect or change it first."""
         target = self._urls.get(url) if type(url) is str else None  # (_url's cache, inlined)
         if target is None:
             target = self._url(url)
@@ -245,4 +248,5 @@ class BaseClient:
 
     @property
     def is_closed(self) -> bool:
+        """True once ``close()`` (``aclose()``) has been called."""
         return self._closed

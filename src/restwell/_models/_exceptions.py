@@ -1,7 +1,8 @@
 """restwell's one exception hierarchy.
 
 Every error restwell raises is a ``RestwellError``. Errors from the OS, ``ssl`` and the HTTP
-parser are mapped to these classes at one boundary (``restwell._sync._errors``), so callers
+parser are mapped to these classes at one boundary (``_io._errors.map_error``, which both
+drivers call, and the parser in ``_protocol._http11``), so callers
 never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
 
     RestwellError
