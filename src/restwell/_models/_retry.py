@@ -4,8 +4,8 @@
 status) and says how long to wait before the next, or None for "stop". It reads no clock
 and draws no random number itself: the caller passes ``now`` (wall time, for an HTTP-date
 ``Retry-After``) and ``rand`` (in [0, 1), for the jitter), so the rules are tested as a
-table. The clients run the loop (``Client._retrying`` and its async twin) and sleep through
-the policy's ``sleep``/``async_sleep``, which tests replace to run instantly.
+table. The feature flow runs the attempts (``_features._retry.attempts``), and the clients
+sleep through the policy's ``sleep``/``async_sleep``, which tests replace to run instantly.
 
 What is retried:
 
