@@ -21,6 +21,8 @@ class MockTransport(BaseTransport, AsyncBaseTransport):
         self._handler = handler
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
+        """The handler's response; a streamed request body is joined into bytes first, so the
+        handler can read ``request.content``."""
         if request.body is not None and not isinstance(request.body, bytes):
             request.body = b"".join(request.body.iter_chunks())
         response: Response = self._handler(request)
@@ -28,6 +30,7 @@ class MockTransport(BaseTransport, AsyncBaseTransport):
         return response
 
     async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        """``handle_request`` for AsyncClient; the handler may be a coroutine function."""
         body = request.body
         if body is not None and not isinstance(body, bytes):
             request.body = b"".join([chunk async for chunk in body.aiter_chunks()])

@@ -35,12 +35,23 @@ class Auth:
     """
 
     def auth_flow(self, request: Request) -> AuthFlow:
+        """The scheme, as a generator run once per request.
+
+        Yield a request to send it; the response comes back from the yield
+        (``response = yield request``). Yield again to send another (a challenge answered,
+        the request with a fresh token): the response before is read and closed. When the
+        generator ends, the last response goes to the caller. The same ``auth_flow`` serves
+        ``Client`` and ``AsyncClient``. This one sends the request as it is."""
         yield request
 
     def sync_auth_flow(self, request: Request) -> AuthFlow:
+        """The flow ``Client`` runs: ``auth_flow``. Override it (with ``async_auth_flow``) for a
+        scheme that must wait on something, such as a lock shared by concurrent requests."""
         return self.auth_flow(request)
 
     async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        """The flow ``AsyncClient`` runs, an async generator with the same protocol: by default
+        ``auth_flow``, step by step. Override it where the scheme must await something."""
         flow = self.auth_flow(request)
         request = next(flow)
         while True:
@@ -64,6 +75,7 @@ class BasicAuth(Auth):
         self._header = "Basic " + base64.b64encode(user + b":" + secret).decode("ascii")
 
     def auth_flow(self, request: Request) -> AuthFlow:
+        """Send the request once, with its ``Authorization: Basic`` field."""
         request.headers["Authorization"] = self._header
         yield request
 
@@ -84,6 +96,8 @@ class BearerAuth(Auth):
         self._token = token
 
     def auth_flow(self, request: Request) -> AuthFlow:
+        """Send the request once, with ``Authorization: Bearer`` and the current token;
+        TypeError if the token function is async (use AsyncClient) or gives no str."""
         token = self._token() if callable(self._token) else self._token
         if not isinstance(token, str):
             if hasattr(token, "__await__"):  # (inspect.isawaitable; inspect is slow to import)
@@ -94,6 +108,7 @@ class BearerAuth(Auth):
         yield request
 
     async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        """``auth_flow`` for AsyncClient: the token function may also be a coroutine function."""
         token = self._token() if callable(self._token) else self._token
         if hasattr(token, "__await__"):
             token = await token

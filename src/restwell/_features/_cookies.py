@@ -96,6 +96,9 @@ class Cookies:
         return f"<Cookies {len(self._jar)}>"
 
     def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Set a cookie of the caller's own, for ``path`` and below. Without ``domain`` it goes
+        where the client's auth goes (only to ``base_url``'s origin, when there is one); with
+        one, to that host only. ValueError for a name or value a Cookie field cannot carry."""
         from .._models._headers import check_header
 
         check_header("Cookie", f"{name}={value}")
@@ -104,17 +107,21 @@ class Cookies:
         self._store(Cookie(name, value, domain.lower(), path))
 
     def get(self, name: str, domain: str | None = None) -> str | None:
+        """The value of a cookie named ``name`` (of that ``domain``, when given; "" for the
+        caller's own), or None."""
         for cookie in self._jar.values():
             if cookie.name == name and (domain is None or cookie.domain == domain):
                 return cookie.value
         return None
 
     def delete(self, name: str, domain: str | None = None) -> None:
+        """Remove every cookie named ``name`` (of that ``domain`` only, when given)."""
         for key, cookie in list(self._jar.items()):
             if cookie.name == name and (domain is None or cookie.domain == domain):
                 del self._jar[key]
 
     def clear(self) -> None:
+        """Remove every cookie."""
         self._jar.clear()
 
     # -- what goes out -------------------------------------------------------------------------
@@ -134,6 +141,8 @@ class Cookies:
     # -- what comes in -------------------------------------------------------------------------
 
     def extract(self, scheme: str, host: str, path: str, set_cookies: list[str]) -> None:
+        """Keep the cookies of these ``Set-Cookie`` values as if ``scheme://host`` had answered a
+        request for ``path`` with them; those RFC 6265 refuses are dropped."""
         for line in set_cookies:
             cookie = parse_set_cookie(line, scheme, host, path)
             if cookie is not None:

@@ -140,6 +140,9 @@ class DigestAuth(Auth):
         return f"DigestAuth({self._username!r}, ***)"
 
     def auth_flow(self, request: Request) -> AuthFlow:
+        """Send the request, answering the challenge held for its origin if there is one; a
+        401 with a new challenge is answered once, and a 401 to that answer is the caller's.
+        ProtocolError if the server asks for a ``qop`` restwell cannot give."""
         origin = request.url.origin
         held = self._challenges.get(origin)
         if held is not None:  # answer the challenge we hold: no 401 round trip

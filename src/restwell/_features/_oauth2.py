@@ -73,6 +73,9 @@ class OAuth2(Auth):
     # -- the flows -----------------------------------------------------------------------------
 
     def sync_auth_flow(self, request: Request) -> AuthFlow:
+        """Fetch a token when none is valid (one fetch at a time across threads), send the
+        request with it, and after a 401 that rejects the token, renew it and send once more.
+        AuthError if the token endpoint gives no token."""
         token = self._valid()
         if token is None:
             with self._lock:  # one fetch at a time; the others find its token
@@ -89,6 +92,7 @@ class OAuth2(Auth):
         yield self._authorize(request, token)
 
     async def async_auth_flow(self, request: Request) -> AsyncAuthFlow:
+        """``sync_auth_flow`` for AsyncClient: tasks wait on an ``asyncio.Lock`` per event loop."""
         token = self._valid()
         if token is None:
             async with self._async_lock():
@@ -105,6 +109,7 @@ class OAuth2(Auth):
         yield self._authorize(request, token)
 
     def auth_flow(self, request: Request) -> AuthFlow:
+        """The same as ``sync_auth_flow``."""
         return self.sync_auth_flow(request)
 
     def _async_lock(self) -> asyncio.Lock:

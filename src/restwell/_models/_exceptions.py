@@ -65,61 +65,62 @@ class RequestError(RestwellError):
 
     @property
     def request(self) -> Request:
+        """The request that failed; RuntimeError for an error not tied to a request."""
         if self._request is None:
             raise RuntimeError("this error is not tied to a request")
         return self._request
 
 
 class TransportError(RequestError):
-    pass
+    """Sending the request or receiving its response failed (the subclass says how)."""
 
 
 class TimeoutException(TransportError, TimeoutError):
-    pass
+    """A timeout or the total deadline ran out (also a builtin ``TimeoutError``)."""
 
 
 class ConnectTimeout(TimeoutException):
-    pass
+    """Connecting (TCP, TLS, a proxy) took longer than ``Timeout.connect`` or the deadline."""
 
 
 class ReadTimeout(TimeoutException):
-    pass
+    """The response's head or body did not arrive within ``Timeout.read`` or the deadline."""
 
 
 class WriteTimeout(TimeoutException):
-    pass
+    """Sending the request took longer than ``Timeout.write`` or the deadline."""
 
 
 class PoolTimeout(TimeoutException):
-    pass
+    """No connection slot became free within ``Timeout.pool`` (``Limits`` caps the pool)."""
 
 
 class NetworkError(TransportError):
-    pass
+    """The network failed while connecting, sending or receiving."""
 
 
 class ConnectError(NetworkError):
-    pass
+    """No connection could be opened: the name did not resolve, or the host refused or is down."""
 
 
 class TLSError(ConnectError):
-    pass
+    """The TLS handshake failed, or TLS could not be set up from ``verify`` and ``cert``."""
 
 
 class CertificateVerifyError(TLSError):
-    pass
+    """The server's (or proxy's) TLS certificate did not verify."""
 
 
 class ReadError(NetworkError):
-    pass
+    """Receiving the response failed: the server closed or reset the connection."""
 
 
 class WriteError(NetworkError):
-    pass
+    """Sending the request failed: the connection broke, or a body did not match its length."""
 
 
 class ProtocolError(TransportError):
-    pass
+    """The exchange broke HTTP's rules (see the subclasses), or a Digest challenge cannot be met."""
 
 
 class LocalProtocolError(ProtocolError, ValueError):
@@ -127,11 +128,11 @@ class LocalProtocolError(ProtocolError, ValueError):
 
 
 class RemoteProtocolError(ProtocolError):
-    pass
+    """The server broke HTTP/1.1: a malformed or cut-off response, a bad Location."""
 
 
 class IncompleteBodyError(RemoteProtocolError):
-    pass
+    """The connection closed before the body's declared length (or its last chunk) arrived."""
 
 
 class ProxyError(TransportError):
@@ -145,11 +146,11 @@ class ProxyError(TransportError):
 
 
 class UnsupportedProtocol(TransportError):
-    pass
+    """A URL, or a redirect's ``Location``, has a scheme other than http or https."""
 
 
 class DecodingError(RequestError):
-    pass
+    """The body could not be decompressed (or grew too large), or is not valid JSON."""
 
 
 class AuthError(RequestError):
@@ -177,28 +178,28 @@ class HTTPStatusError(RestwellError):
 
 
 class InvalidURL(RestwellError, ValueError):
-    pass
+    """A URL does not parse or is unsafe (a control character, a bad host or port); a ValueError."""
 
 
 class InvalidHeader(RestwellError, ValueError):
-    pass
+    """A header name is not a token, or a value holds CR, LF, NUL or another CTL; a ValueError."""
 
 
 class StreamError(RestwellError, RuntimeError):
-    pass
+    """A body was used in a way its state does not allow (also a RuntimeError)."""
 
 
 class StreamConsumed(StreamError):
-    pass
+    """A one-shot body was already read: a response body iterated twice, an iterator body resent."""
 
 
 class StreamClosed(StreamError):
-    pass
+    """A streamed body read after ``close()``, or by the wrong twin (``iter_*``, ``aiter_*``)."""
 
 
 class ResponseNotRead(StreamError):
-    pass
+    """``.content``, ``.text`` or ``.json()`` of a streamed response before ``.read()``."""
 
 
 class ClientClosed(RestwellError, RuntimeError):
-    pass
+    """The client was used after ``close()``, or closed while a request waited for a connection."""

@@ -181,6 +181,7 @@ class Headers(typing.MutableMapping[str, str]):
         return block
 
     def get_list(self, key: str) -> list[str]:
+        """Every value of the fields named ``key`` (in any case), in order; [] when none."""
         lkey = key.lower()
         return [v for n, v in self._list if n.lower() == lkey]
 
@@ -204,9 +205,11 @@ class Headers(typing.MutableMapping[str, str]):
         return False
 
     def multi_items(self) -> list[tuple[str, str]]:
+        """Every (name, value) field in order, repeated names included (a new list)."""
         return self._list.copy()
 
     def copy(self) -> Headers:
+        """An independent copy."""
         return Headers(self)
 
     def __getitem__(self, key: str) -> str:
@@ -216,6 +219,8 @@ class Headers(typing.MutableMapping[str, str]):
         return ", ".join(values)
 
     def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        """The value of ``key`` (in any case), repeated fields joined with ", "; ``default``
+        when there is none."""
         lkey = key.lower()
         for name, value in self._list:
             if name.lower() == lkey:
@@ -231,6 +236,8 @@ class Headers(typing.MutableMapping[str, str]):
         self._block = None
 
     def setdefault(self, key: str, default: str = "") -> str:
+        """The value of ``key``; when there is none, set it to ``default`` and return that
+        (InvalidHeader if it cannot be sent)."""
         existing: str | None = self.get(key)
         if existing is None:
             self[key] = default

@@ -71,9 +71,11 @@ class Proxy:
 
     @property
     def is_socks(self) -> bool:
+        """True for a ``socks5://`` or ``socks5h://`` proxy."""
         return self.scheme.startswith("socks")
 
     def redacted(self) -> str:
+        """``scheme://user:***@host:port``, for messages and logs: the password never shows."""
         user = f"{self.username}:***@" if self.auth_header else ""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{user}{host}:{self.port}"

@@ -85,6 +85,8 @@ class Request:
 
     @property
     def content(self) -> bytes:
+        """The body as bytes (b"" for none); StreamConsumed when it is streamed (a file, an
+        iterator, a ``files=`` upload), which is only read as it goes out."""
         if isinstance(self.body, BodyStream):
             raise StreamConsumed("the request body is a stream; it has no .content")
         return self.body or b""

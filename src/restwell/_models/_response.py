@@ -3,8 +3,7 @@
 A Response's body arrives one of two ways: whole (``_raw_body``, the fast path for ordinary
 calls: one join, decoded on first access) or as a stream of raw chunks (``client.stream()``),
 decoded chunk by chunk with bounded output. Response headers stay as the raw head until
-``.headers`` is first read: most calls only want ``.json()``.
-"""
+``.headers`` is first read: most calls only want ``.json()``."""
 
 from __future__ import annotations
 
@@ -100,9 +99,7 @@ class Response:
     def _from_wire(
         cls, status: int, http_version: str, head: bytes, request: Request, complete: bool
     ) -> Response:
-        """The transports' constructor: no validation, headers kept raw (``head``: the
-        status line and fields as received, which the protocol layer has validated) until
-        asked for."""
+        """The transports' constructor: no validation; ``head``, checked by the parser, kept raw."""
         self = cls.__new__(cls)
         self.status_code = status
         if http_version != "HTTP/1.1":
@@ -130,6 +127,7 @@ class Response:
 
     @property
     def extensions(self) -> dict[str, typing.Any]:
+        """Free-form values for custom transports and hooks; restwell itself sets none."""
         if self._extensions is None:
             self._extensions = {}
         return self._extensions
@@ -144,13 +142,13 @@ class Response:
 
     @property
     def cookies(self) -> dict[str, str]:
-        """The cookies this response sets, name to value (the client's jar decides whether
-        to keep them)."""
+        """The cookies this response sets, name to value (the client's jar decides what to keep)."""
         pairs = (line.split(";", 1)[0].partition("=") for line in self._set_cookie_fields())
         return {name.strip(): value.strip() for name, eq, value in pairs if eq and name.strip()}
 
     @property
     def reason_phrase(self) -> str:
+        """The status line's reason phrase, else the standard one for the status ("" if unknown)."""
         phrase = self._reason_phrase
         if phrase is None:
             raw = reason_of(self._raw_head) if self._raw_head else b""
@@ -164,6 +162,7 @@ class Response:
 
     @property
     def headers(self) -> Headers:
+        """The response headers, parsed from the head on first access."""
         headers = self._headers
         if headers is None:
             headers = self._headers = Headers.from_raw(self._wire_fields())
@@ -171,6 +170,7 @@ class Response:
 
     @property
     def url(self) -> URL:
+        """The URL of the request this answers (after redirects, the last one's)."""
         return self.request.url
 
     @property
@@ -182,28 +182,34 @@ class Response:
 
     @property
     def is_success(self) -> bool:
+        """True for a 2xx status."""
         return 200 <= self.status_code < 300
 
     @property
     def is_redirect(self) -> bool:
+        """True for a 301, 302, 303, 307 or 308 that has a ``Location``."""
         return self.status_code in (301, 302, 303, 307, 308) and bool(
             self.headers.get("location")
         )
 
     @property
     def is_error(self) -> bool:
+        """True for a 4xx or 5xx status."""
         return self.status_code >= 400
 
     @property
     def is_closed(self) -> bool:
+        """True once it holds no connection: a read response always, a streamed one once closed."""
         return self._closed
 
     @property
     def is_stream_consumed(self) -> bool:
+        """True once the body was read or iterated (always, for a response not streamed)."""
         return self._consumed
 
     @property
     def charset_encoding(self) -> str | None:
+        """The ``Content-Type`` charset as a Python codec name; None if absent or unknown."""
         content_type = self.headers.get("content-type")
         if not content_type:
             return None
@@ -241,6 +247,7 @@ class Response:
 
     @property
     def content(self) -> bytes:
+        """The body, decompressed (else DecodingError); ResponseNotRead if streamed and not read."""
         if self._content is None:
             if self._raw_body is None:
                 raise ResponseNotRead(
@@ -258,9 +265,11 @@ class Response:
 
     @property
     def text(self) -> str:
+        """``content`` as text in ``encoding``; bytes that do not decode are replaced."""
         return self.content.decode(self.encoding, "replace")
 
     def json(self, **kwargs: typing.Any) -> typing.Any:
+        """``content`` parsed as JSON (kwargs go to ``json.loads``); DecodingError if not JSON."""
         content = self.content
         try:
             if not kwargs:  # UTF-8 (RFC 8259); see _json. Its chosen decoder once there is
@@ -285,6 +294,7 @@ class Response:
         ) from None
 
     def read(self) -> bytes:
+        """Read a streamed body to the end and close it; return ``content`` (for any response)."""
         if self._content is None and self._raw_body is None:
             decode = self._whole_decoder()
             pieces = [piece for chunk in self.iter_raw() for piece in decode.feed(chunk)]
@@ -301,7 +311,7 @@ class Response:
         raise StreamConsumed("the response body was already read")
 
     def iter_raw(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
-        """The body as the server sent it, still content-encoded."""
+        """The body still content-encoded; a streamed one off the connection, once, then closed."""
         if self._consumed:
             yield from Rechunker(chunk_size).all([self._stored_raw()])
             return
@@ -318,7 +328,7 @@ class Response:
             self.close()
 
     def iter_bytes(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
-        """The body decoded, in pieces of bounded size."""
+        """The body decompressed, in ``chunk_size`` pieces; a streamed one as it arrives, once."""
         if self._content is not None:
             yield from Rechunker(chunk_size).all([self._content])
             return
@@ -328,6 +338,7 @@ class Response:
         yield from decode.flush()
 
     def iter_text(self, chunk_size: int | None = None) -> typing.Iterator[str]:
+        """``iter_bytes()`` as text in ``encoding``; bytes that do not decode are replaced."""
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
         for chunk in self.iter_bytes(chunk_size):
             text = decoder.decode(chunk)
@@ -338,12 +349,14 @@ class Response:
             yield tail
 
     def iter_lines(self) -> typing.Iterator[str]:
+        """``iter_text()`` cut into lines, without their line endings."""
         lines = LineSplitter()
         for text in self.iter_text():
             yield from lines.feed(text)
         yield from lines.flush()
 
     def close(self) -> None:
+        """Release the connection; a streamed body not read to the end closes it, never reused."""
         if not self._closed:
             self._closed = True
             stream = self._stream if self._stream is not None else self._astream
@@ -357,6 +370,7 @@ class Response:
     # -- the async twins (a response from an AsyncClient) --------------------------------------
 
     async def aread(self) -> bytes:
+        """``read()`` for a response from an AsyncClient."""
         if self._content is None and self._raw_body is None:
             decode = self._whole_decoder()
             pieces = [piece async for chunk in self.aiter_raw() for piece in decode.feed(chunk)]
@@ -364,6 +378,7 @@ class Response:
         return self.content
 
     async def aiter_raw(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
+        """``iter_raw()`` for a response from an AsyncClient."""
         if self._consumed:
             for chunk in Rechunker(chunk_size).all([self._stored_raw()]):
                 yield chunk
@@ -383,6 +398,7 @@ class Response:
             self.close()
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
+        """``iter_bytes()`` for a response from an AsyncClient."""
         if self._content is not None:
             for chunk in Rechunker(chunk_size).all([self._content]):
                 yield chunk
@@ -395,6 +411,7 @@ class Response:
             yield piece
 
     async def aiter_text(self, chunk_size: int | None = None) -> typing.AsyncIterator[str]:
+        """``iter_text()`` for a response from an AsyncClient."""
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
         async for chunk in self.aiter_bytes(chunk_size):
             text = decoder.decode(chunk)
@@ -405,6 +422,7 @@ class Response:
             yield tail
 
     async def aiter_lines(self) -> typing.AsyncIterator[str]:
+        """``iter_lines()`` for a response from an AsyncClient."""
         lines = LineSplitter()
         async for text in self.aiter_text():
             for line in lines.feed(text):
@@ -413,6 +431,7 @@ class Response:
             yield line
 
     async def aclose(self) -> None:
+        """``close()``, to await in async code (closing never blocks)."""
         self.close()
 
     async def __aenter__(self) -> Response:

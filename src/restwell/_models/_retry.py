@@ -116,6 +116,8 @@ class Retry:
                 f"idempotency_key={self.idempotency_key})")
 
     def retryable_method(self, method: str, has_key: bool) -> bool:
+        """May a request that may have reached the server be sent again? Yes for ``methods``, and
+        for any method when ``idempotency_key`` is on and the request has a key (``has_key``)."""
         return method in self.methods or (self.idempotency_key and has_key)
 
     def decide(

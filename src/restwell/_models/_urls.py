@@ -318,10 +318,12 @@ class URL:
 
     @property
     def is_absolute(self) -> bool:
+        """True when the URL has a scheme and a host, so it can be sent as it is."""
         return bool(self.scheme) and bool(self.host)
 
     @property
     def effective_port(self) -> int:
+        """The port, else the scheme's default (80 for http, 443 for https), else 0."""
         if self.port is not None:
             return self.port
         return _DEFAULT_PORTS.get(self.scheme, 0)
@@ -358,14 +360,17 @@ class URL:
 
     @property
     def username(self) -> str:
+        """The user name of the userinfo, percent-decoded ("" if none)."""
         return _unquote(self.userinfo.partition(":")[0])
 
     @property
     def password(self) -> str:
+        """The password of the userinfo, percent-decoded ("" if none)."""
         return _unquote(self.userinfo.partition(":")[2])
 
     @property
     def params(self) -> list[tuple[str, str]]:
+        """The query as decoded (key, value) pairs (``+`` is a space), in order, repeats kept."""
         if not self.query:
             return []
         pairs = []
@@ -378,6 +383,9 @@ class URL:
     # -- building new URLs ---------------------------------------------------------------------
 
     def copy_with(self, **changes: typing.Any) -> URL:
+        """A new URL with these components replaced (``scheme``, ``userinfo``, ``host``, ``port``,
+        ``path``, ``query``, ``fragment``), validated like any URL: InvalidURL if the result is
+        not one, TypeError for another name."""
         new = object.__new__(URL)
         for name in _COMPONENTS:
             object.__setattr__(new, name, changes.pop(name, getattr(self, name)))
@@ -387,6 +395,8 @@ class URL:
         return URL(str(new))  # re-parse so the result is validated like any other URL
 
     def copy_merge_params(self, params: QueryParams) -> URL:
+        """A new URL with ``params`` (as ``params=`` takes them) form-encoded after the query;
+        this URL itself when they add nothing."""
         encoded = encode_form(params)
         if not encoded:
             return self

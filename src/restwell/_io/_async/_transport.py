@@ -39,9 +39,13 @@ class AsyncBaseTransport:
     """The interface every async transport implements."""
 
     async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        """Send one request and return its response: read whole, or with ``stream=True`` with
+        the body left for the caller to read, iterate or close. Failures are raised as
+        ``RequestError`` subclasses; redirects, retries and auth belong to the client."""
         raise NotImplementedError
 
     async def aclose(self) -> None:
+        """Release what the transport holds; the client awaits it on ``aclose()``."""
         pass
 
 
@@ -55,9 +59,12 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
 
     @property
     def pool(self) -> AsyncConnectionPool[AsyncConnection]:
+        """The connection pool; ``pool.stats()`` counts its ``total``, ``idle`` and ``in_use``."""
         return self._pool
 
     async def handle_async_request(self, request: Request, stream: bool = False) -> Response:
+        """``HTTPTransport.handle_request`` with asyncio: the same steps, rules and errors
+        (and the body may be an async iterator)."""
         # One coroutine for the whole exchange (the sync transport's handle_request and
         # _exchange together): each coroutine layer costs about a thousand instructions.
         url = request.url
@@ -168,6 +175,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
             raise mapped(exc, "connect", request, deadline) from None
 
     async def aclose(self) -> None:
+        """Close every pooled connection; requests waiting for one get ClientClosed."""
         self._pool.close()
 
 

@@ -55,9 +55,13 @@ class BaseTransport:
     """The interface every sync transport implements (see ``restwell.testing.MockTransport``)."""
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
+        """Send one request and return its response: read whole, or with ``stream=True`` with
+        the body left for the caller to read, iterate or close. Failures are raised as
+        ``RequestError`` subclasses; redirects, retries and auth belong to the client."""
         raise NotImplementedError
 
     def close(self) -> None:
+        """Release what the transport holds; the client calls it on ``close()``."""
         pass
 
 
@@ -71,9 +75,15 @@ class HTTPTransport(TransportSettings, BaseTransport):
 
     @property
     def pool(self) -> ConnectionPool[Connection]:
+        """The connection pool; ``pool.stats()`` counts its ``total``, ``idle`` and ``in_use``."""
         return self._pool
 
     def handle_request(self, request: Request, stream: bool = False) -> Response:
+        """Send the request on an idle pooled connection or a new one and return the response,
+        read whole or (``stream=True``) with the body still on the connection. A request that
+        meets a connection the server had closed is sent once more on another. Raises
+        UnsupportedProtocol for a scheme other than http and https, TypeError for an async
+        body, and the timeout, network, protocol and proxy errors."""
         url = request.url
         if url.scheme not in ("http", "https"):
             raise unsupported(request)
@@ -182,6 +192,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
         return Connection(sock, key)
 
     def close(self) -> None:
+        """Close every pooled connection; requests waiting for one get ClientClosed."""
         self._pool.close()
 
 
