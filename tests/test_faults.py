@@ -99,6 +99,25 @@ def test_streamed_body_cut_short(scripted: Start, make_client: Make) -> None:
     assert pool_of(c)["total"] == 0
 
 
+def test_a_body_that_comes_after_its_head_is_read_whole(
+    scripted: Start, make_client: Make
+) -> None:
+    """A response read whole reports itself read and closed, and iterates from memory, also
+    when its body arrived after the head (the transport made it open, then read it all)."""
+    def handler(conn: socket.socket, index: int) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n")
+        time.sleep(0.2)
+        conn.sendall(b"all of it")
+
+    server = scripted(handler)
+    with make_client() as c:
+        r = c.get(server.url)
+        assert r.is_closed and r.is_stream_consumed
+        assert b"".join(r.iter_bytes()) == b"all of it" and r.text == "all of it"
+        assert pool_of(c)["idle"] == 1
+
+
 def test_body_until_close_is_complete(scripted: Start, make_client: Make) -> None:
     server = scripted(reply(b"HTTP/1.1 200 OK\r\n\r\nall of it"))
     with make_client() as c:

@@ -132,9 +132,9 @@ def _encoder(use_msgspec: bool = True) -> typing.Callable[[typing.Any], bytes]:
 # Exactly these types, and finite floats, encode alike in msgspec and the stdlib.
 _SCALARS = frozenset({str, int, bool, type(None)})
 
-# Deeper than this, _plain gives up and the stdlib encodes: a cycle then gets its
-# "Circular reference" error, and too deep a value its RecursionError. Compiled (mypyc),
-# _plain would not raise RecursionError itself: the C stack would overflow first.
+# Deeper than this, _plain gives up and the stdlib encodes: a cycle then gets the
+# stdlib's "Circular reference" error, and too deep a value its RecursionError, rather than
+# a walk of our own failing first.
 _MAX_DEPTH = 100
 
 

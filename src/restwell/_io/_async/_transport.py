@@ -129,6 +129,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
             except BaseException as exc:
                 self._release(conn, False)
                 raise mapped(exc, "read", request, deadline) from None
+            response._closed = response._consumed = True  # (made open: read whole now)
         response._raw_body = parser.take_body()
         self._release(conn, parser.keep_alive)
         if limits.max_decompressed_size != Response.max_decompressed_size:

@@ -44,7 +44,7 @@ RECV_STREAM = 128 * 1024 - 64
 # A streamed body with more than BATCH_FROM bytes still to come is read in recvs that wait
 # for READ_BATCH bytes (Connection.batch_reads): on loopback, a reader that keeps up with
 # the server otherwise wakes for every trickle, a third of its reads under 16 KiB, and a
-# 100 MB download moved 15-35% faster with the batching (docs/performance.md). A slow
+# 100 MB download moved 15-35% faster with the batching (docs/performance-log.md). A slow
 # server's bytes then reach the caller 16 KiB at a time.
 BATCH_FROM = 1024 * 1024
 
@@ -116,6 +116,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
             except BaseException as exc:
                 self._pool.release(conn, False)
                 raise mapped(exc, "read", request, deadline) from None
+            response._closed = response._consumed = True  # (made open: read whole now)
         self._pool.release(conn, parser.keep_alive)
         response._raw_body = parser.take_body()
         if self._limits.max_decompressed_size != DEFAULT_CAP:
