@@ -36,7 +36,6 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from .._io._tls import CertTypes, VerifyTypes
 
 __all__ = ["BaseClient", "EventHooks", "SEND_OPTIONS"]
-
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 _URL_CACHE_SIZE = 512

@@ -19,7 +19,6 @@ from .._models._urls import URL, QueryParams, encode_form, param_pairs
 
 __all__ = ["CookieTypes", "add_cookies", "base_url_of", "merge_params", "merge_url",
            "upload_options"]
-
 CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
 
 

@@ -19,7 +19,6 @@ __all__ = [
     "Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth", "netrc_credentials",
     "AuthFlow", "AsyncAuthFlow",
 ]
-
 AuthFlow = typing.Generator[Request, Response, None]
 AsyncAuthFlow = typing.AsyncGenerator[Request, Response]
 

@@ -33,11 +33,8 @@ __all__ = ["Cookie", "Cookies", "parse_set_cookie", "keep_cookies", "cookies_for
 
 
 MAX_PAIR = 4096
-
 MAX_PER_DOMAIN = 50
-
 MAX_TOTAL = 3000
-
 _PSL: list[typing.Any] = []
 
 

@@ -30,7 +30,6 @@ __all__ = ["DigestAuth", "parse_challenges"]
 
 # Digest names -> hashlib names (hashlib itself is imported on first use: import stays light)
 _HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256", "SHA-512": "sha512"}
-
 _STRENGTH = ["MD5", "SHA-512", "SHA-256", "SHA-512-256"]  # weakest first
 
 

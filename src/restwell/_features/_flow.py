@@ -36,7 +36,6 @@ from ._retry import attempts
 from ._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, Flow, Step
 
 __all__ = ["FlowHost", "run", "auth_for", "route"]
-
 Hooks = dict[str, list[typing.Callable[..., typing.Any]]]
 
 

@@ -31,9 +31,7 @@ __all__ = ["REDIRECT_CODES", "next_request", "strip_credentials", "crosses_bound
 
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-
 _SENSITIVE = ("authorization", "proxy-authorization", "cookie")
-
 _BODY_FIELDS = ("content-length", "content-type", "transfer-encoding", "content-encoding")
 
 

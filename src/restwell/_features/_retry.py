@@ -20,7 +20,6 @@ from .._models._retry import Retry
 from ._steps import CLOSE, SEND, SLEEP, Step
 
 __all__ = ["attempts"]
-
 History = list[tuple[typing.Union[int, str], float]]
 
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 import typing
 
 __all__ = ["SEND", "SLEEP", "CALL", "CLOSE", "READ", "AUTH", "AUTH_END", "Step", "Flow"]
-
 SEND, SLEEP, CALL, CLOSE, READ, AUTH, AUTH_END = range(7)
-
 Step = tuple[int, typing.Any, typing.Any]
 Flow = typing.Generator[Step, typing.Any, typing.Any]

@@ -34,7 +34,6 @@ from .._models._config import Limits
 from .._models._exceptions import ClientClosed, PoolTimeout
 
 __all__ = ["PoolBook", "PoolKey", "PooledConnection", "Waiter"]
-
 _monotonic = time.monotonic
 
 

@@ -26,9 +26,7 @@ __all__ = ["DELAY", "interleave", "race", "race_async", "start_connect"]
 
 
 DELAY = 0.25  # RFC 8305 §5: "Connection Attempt Delay", recommended 250 ms
-
 Address = tuple[socket.AddressFamily, tuple[typing.Any, ...]]
-
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN)
 
 # Made non-blocking by socket(2) itself where the OS can (Linux): no ioctl afterwards.

@@ -26,11 +26,8 @@ __all__ = ["VerifyTypes", "CertTypes", "ssl_context"]
 
 
 VerifyTypes = typing.Union[bool, str, "ssl.SSLContext"]
-
 CertTypes = typing.Union[str, typing.Tuple[str, str], typing.Tuple[str, str, str], None]
-
 _cache: dict[tuple[object, ...], ssl.SSLContext] = {}
-
 _lock = threading.Lock()
 
 

@@ -30,7 +30,6 @@ class UnsetType:
 
 
 UNSET = UnsetType()
-
 _Seconds = typing.Union[float, None, UnsetType]
 
 

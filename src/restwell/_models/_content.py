@@ -25,7 +25,6 @@ __all__ = [
 RequestContent = typing.Union[
     bytes, str, typing.IO[bytes], typing.Iterable[bytes], typing.AsyncIterable[bytes]
 ]
-
 RequestData = typing.Union[typing.Mapping[str, typing.Any], bytes, str]
 
 

@@ -23,7 +23,6 @@ __all__ = ["ACCEPT_ENCODING", "Decoder", "decode_all", "make_decoder"]
 
 
 CHUNK = 64 * 1024
-
 MAX_CHAIN = 5
 
 
@@ -57,7 +56,6 @@ def _available() -> tuple[str, ...]:
 
 
 CODINGS = _available()
-
 ACCEPT_ENCODING = ", ".join(CODINGS)
 
 

@@ -19,13 +19,9 @@ __all__ = ["Headers", "HeaderTypes", "check_header", "check_method"]
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
 _KNOWN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
-
 _SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-
 HeaderTypes = typing.Union[
     "Headers",
     typing.Mapping[str, typing.Union[str, bytes]],

@@ -38,9 +38,7 @@ __all__ = ["loads", "dumps"]
 
 
 _Decode = typing.Callable[[bytes], typing.Any]
-
 _CHOSEN: list[_Decode] = []  # filled once, never replaced: Response.json reads it directly
-
 _ENCODER: list[typing.Callable[[typing.Any], bytes]] = []
 
 

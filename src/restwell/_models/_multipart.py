@@ -23,7 +23,6 @@ __all__ = ["FileTypes", "MultipartBody", "RequestFiles"]
 
 
 FileContent = typing.Union[typing.IO[bytes], bytes, str]
-
 FileTypes = typing.Union[
     FileContent,
     typing.Tuple[str | None, FileContent],
@@ -32,11 +31,9 @@ FileTypes = typing.Union[
         str | None, FileContent, str | None, typing.Mapping[str, str]
     ],
 ]
-
 RequestFiles = typing.Union[
     typing.Mapping[str, FileTypes], typing.Sequence[typing.Tuple[str, FileTypes]]
 ]
-
 CHUNK = 256 * 1024
 
 

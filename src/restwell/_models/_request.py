@@ -106,7 +106,6 @@ def no_options(request: Request) -> None:
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 

@@ -40,7 +40,6 @@ __all__ = ["Retry", "RetryTypes", "to_retry", "IDEMPOTENT"]
 
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-
 _SENT_MAYBE = (ReadError, ReadTimeout, RemoteProtocolError, WriteError, WriteTimeout)
 
 

@@ -30,33 +30,22 @@ QueryParams = typing.Union[
     bytes,
     None,
 ]
-
 _SPLIT = re.compile(
     r"(?:([A-Za-z][A-Za-z0-9+.\-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?",
     re.DOTALL,
 )
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
 _HEX = "0123456789ABCDEFabcdef"
-
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
 _MAX_URL = 1 << 20
 
 # Characters each component may carry as they are; anything else is percent-encoded.
 _PATH_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%\[\]|^\\]*")
-
 _QUERY_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%\[\]|^\\`{}]*")
-
 _USER_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:%]*")
-
 _FRAG_RAW = _QUERY_RAW
-
 _FORM_RAW = re.compile(r"[A-Za-z0-9\-._~]*")
-
 _HOST_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]*")
-
 _PORT = re.compile(r"[0-9]{1,5}")
 
 

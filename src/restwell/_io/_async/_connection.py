@@ -49,15 +49,10 @@ __all__ = ["AsyncConnection", "HEAD", "COMPLETE", "BODY"]
 
 
 HEAD, COMPLETE, BODY, CONTINUE = 1, 2, 3, 4  # what a waiting task waits for
-
 HIGH_WATER = 1024 * 1024
-
 SLICE = 256 * 1024  # large bytes bodies go out in slices, so writes wait on the buffer
-
 READ_BUFFER = 256 * 1024  # asyncio's own read size
-
 _monotonic = time.monotonic
-
 _running_loop = asyncio._get_running_loop
 
 

@@ -16,7 +16,6 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 from ._connection import READ_BUFFER, AsyncConnection
 
 __all__ = ["open_async_connection"]
-
 _ssl: typing.Any = None  # the ssl module, once a TLSConnection has imported it
 
 

@@ -33,15 +33,12 @@ __all__ = ["Connection", "open_connection", "start_connection"]
 
 
 RECV = 64 * 1024
-
 RECV_LARGE = 256 * 1024
-
 SMALL_BODY = 64 * 1024
 
 # A plain connection's socket: socket.socket, or the C type under it, which a connection
 # that start_connection opened uses as it is (no Python-level __init__ and close to run).
 _OS_SOCKETS = (socket.socket, _socket.socket)
-
 _RCVLOWAT: int = getattr(socket, "SO_RCVLOWAT", 0)  # (Linux, the BSDs, macOS; not Windows)
 
 

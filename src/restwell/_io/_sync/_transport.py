@@ -47,7 +47,6 @@ RECV_STREAM = 128 * 1024 - 64
 # 100 MB download moved 15-35% faster with the batching (docs/performance-log.md). A slow
 # server's bytes then reach the caller 16 KiB at a time.
 BATCH_FROM = 1024 * 1024
-
 READ_BATCH = 16 * 1024
 
 
