@@ -166,3 +166,15 @@ def test_built_and_bare_requests_start_with_the_same_options() -> None:
     for name in ("retries", "routes", "caller_cookies", "expect_continue", "for_auth",
                  "_extensions"):
         assert getattr(built, name) == getattr(bare, name) == getattr(reset, name), name
+
+
+def test_a_flow_dropped_mid_auth_closes_quietly() -> None:
+    """A driver that stops driving (its thread or task gone) closes the flow: no step is
+    asked for on the way out, and no RuntimeError from a yield during close."""
+    client = restwell.Client(trust_env=False, auth=("u", "p"))
+    request = client.build_request("GET", "http://a.test/")
+    flow = run(client, request, False, restwell.UNSET, restwell.UNSET, restwell.UNSET)
+    kind, auth_flow, _ = next(flow)
+    assert kind == AUTH
+    assert flow.send(auth_flow.send(None))[0] == SEND
+    flow.close()

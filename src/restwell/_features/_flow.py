@@ -85,6 +85,7 @@ def _authed(
     if auth is None:
         return (yield from _one(host, request, stream))
     flow = auth.async_auth_flow(request) if host._asynchronous else auth.sync_auth_flow(request)
+    closing = True
     try:
         request = yield AUTH, flow, None
         while True:
@@ -98,8 +99,12 @@ def _authed(
                 # A challenge may come with cookies the answer must return (httpbin's Digest)
                 cookies_for_hop(host.cookies, host.base_url, following, following, False)
             request = following
+    except GeneratorExit:  # the driver dropped this flow: no step can be done any more
+        closing = False
+        raise
     finally:
-        yield AUTH_END, flow, None  # a flow left mid-way (an error) releases what it holds
+        if closing:  # a flow left mid-way (an error) releases what it holds
+            yield AUTH_END, flow, None
 
 
 def _one(
