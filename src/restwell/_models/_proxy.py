@@ -21,9 +21,6 @@ from ._exceptions import InvalidURL
 from ._headers import Headers, HeaderTypes
 from ._urls import URL
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    pass
-
 __all__ = ["Proxy", "ProxyTypes", "Routes", "routes_for", "routes_from_env"]
 
 

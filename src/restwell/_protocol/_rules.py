@@ -13,9 +13,6 @@ from .._models._retry import IDEMPOTENT
 from ._http11 import ResponseParser, encode_head
 from ._proxy import forward_head
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    pass
-
 __all__ = ["stale", "unsupported", "request_head", "pool_key", "proxy_refused", "forwarded"]
 
 

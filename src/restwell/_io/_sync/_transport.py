@@ -21,16 +21,12 @@ from ..._models._proxy import Proxy
 from ..._models._request import Request
 from ..._models._response import Response
 from ..._protocol._http11 import ResponseParser, encode_head
-from .._errors import remaining
+from ..._protocol._rules import forwarded, pool_key, proxy_refused, request_head, stale, unsupported
+from .._errors import mapped, remaining
+from .._settings import DEFAULT_TIMEOUT, TransportSettings
 from ._connection import Connection, open_connection, start_connection
 from ._pool import ConnectionPool
 from ._tunnel import open_via_proxy
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    pass
-from ..._protocol._rules import forwarded, pool_key, proxy_refused, request_head, stale, unsupported
-from .._errors import mapped
-from .._settings import DEFAULT_TIMEOUT, TransportSettings
 
 __all__ = ["BaseTransport", "HTTPTransport"]
 
