@@ -50,9 +50,9 @@ class TimedServer:
                 self.order.append(name)
             time.sleep(float(delay or 0))
             body = name.encode()
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-            with self._lock:
+            with self._lock:  # (before the answer: once it is out, the test may read the log)
                 self.log[name] = (arrived, time.monotonic())
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
     def arrived(self, name: str) -> float:
         return self.log[name][0]
