@@ -57,6 +57,31 @@ def test_names_cannot_break_out(app: AppServer, make_client: Make) -> None:
         c.post("/echo", files={"f": ("f", b"v", None, {"X": "a\r\nB: c"})})
 
 
+@pytest.mark.parametrize("content_type", [
+    "text/plain\r\nX-Injected: 1", "text/plain\nX-Injected: 1", "text/plain\rX", "text/\x00plain",
+    "text/plain\x7f",
+])
+def test_part_content_types_cannot_inject(
+    app: AppServer, make_client: Make, content_type: str
+) -> None:
+    """A part's content type is checked as a header value is: CR, LF, NUL and the other
+    controls are refused before anything is sent."""
+    with make_client(base_url=app.url) as c, pytest.raises(restwell.InvalidHeader) as info:
+        c.post("/echo", files={"f": ("a.txt", b"data", content_type)})
+    assert "Content-Type" in str(info.value)
+    assert app.requests == []
+
+
+@pytest.mark.parametrize("name, filename", [("a\x00b", "f.txt"), ("a", "f\x00.txt"),
+                                            ("a", "f\x1b.txt"), ("a\x7f", "f")])
+def test_part_names_with_other_controls_are_refused(
+    app: AppServer, make_client: Make, name: str, filename: str
+) -> None:
+    with make_client(base_url=app.url) as c, pytest.raises(restwell.InvalidHeader):
+        c.post("/echo", files={name: (filename, b"v")})
+    assert app.requests == []
+
+
 def test_large_file_streams_with_known_length(
     app: AppServer, make_client: Make, tmp_path: typing.Any
 ) -> None:

@@ -93,8 +93,12 @@ class MultipartBody:
         disposition = f'form-data; name="{_escape(name)}"'
         if filename is not None:
             disposition += f'; filename="{_escape(filename)}"'
+        # Every value that reaches a part's head is checked as a header value is: the escapes
+        # above leave no CR or LF, and any other control character (NUL too) is refused.
+        check_header("Content-Disposition", disposition)
         lines = [f"--{self.boundary}", f"Content-Disposition: {disposition}"]
         if content_type is not None:
+            _, content_type = check_header("Content-Type", content_type)
             lines.append(f"Content-Type: {content_type}")
         for key, value in (extra or {}).items():
             key, value = check_header(key, value)
