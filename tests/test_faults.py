@@ -67,6 +67,10 @@ def reply(data: bytes, then_close: bool = True) -> typing.Callable[[socket.socke
             "header fields",
         ),
         (b"HTTP/1.1 100 Continue\r\n\r\n" * 100, restwell.RemoteProtocolError, "1xx"),
+        (b"HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n", restwell.RemoteProtocolError,
+         "status 099"),
+        (b"HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\nok", restwell.RemoteProtocolError,
+         "status 000"),
         (
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
             restwell.RemoteProtocolError,

@@ -233,7 +233,11 @@ class ResponseParser:
             return
         parser = self._parser
         status = parser.get_status_code()
-        if 100 <= status < 200 and status != 101:
+        if status < 200 and status != 101:
+            if status < 100:  # RFC 9110 §15: a status is read by its class, and none is below 1xx
+                self._fail(RemoteProtocolError(
+                    f"the server answered with status {status:03d}, which HTTP does not define "
+                    "(a status is 100 to 599): the server is broken or not speaking HTTP"))
             self.interim += 1
             if self.interim > MAX_INTERIM:
                 self._fail(RemoteProtocolError(f"more than {MAX_INTERIM} 1xx responses"))
