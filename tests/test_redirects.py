@@ -166,3 +166,13 @@ def test_streamed_redirect(app: AppServer, make_client: Make) -> None:
 )
 def test_boundary_rule(old: str, new: str, crosses: bool) -> None:
     assert crosses_boundary(URL(old), URL(new)) is crosses
+
+
+@pytest.mark.parametrize("location", ["http:/x", "///host/x", "http://", "https:///x"])
+def test_a_location_without_a_host_is_a_clear_error(
+    app: AppServer, make_client: Make, location: str
+) -> None:
+    with make_client(base_url=app.url) as c, pytest.raises(restwell.RemoteProtocolError) as info:
+        c.get(via(302, location))
+    assert "no host" in str(info.value) and repr(location) in str(info.value)
+    assert len(app.requests) == 1  # nothing was sent on

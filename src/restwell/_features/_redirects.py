@@ -75,6 +75,14 @@ def location(request: Request, response: Response) -> URL:
             "redirects to http:// and https:// only",
             request=request,
         )
+    # "http:/x" or "///x": a URL without a host is a request to nobody, and its str() would
+    # read back as another URL.
+    if not target.host:
+        raise RemoteProtocolError(
+            f"{response.status_code} redirect from {request.url.redacted()} to Location "
+            f"{value!r}, which names no host: the server's Location is broken",
+            request=request,
+        )
     if target.fragment is None and request.url.fragment is not None:
         target = target.copy_with(fragment=request.url.fragment)
     return target
