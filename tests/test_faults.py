@@ -3,8 +3,11 @@ transparent, safe recovery, and the pool is clean afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import socket
+import tempfile
 import threading
 import time
 import typing
@@ -506,6 +509,68 @@ def test_tls_hostname_is_checked(
         ).text
         == "ok"
     )
+
+
+def _cn_only_leaf(ca: typing.Any, name: str) -> typing.Any:
+    """A leaf the trusted CA signed that names ``name`` in its subject CN only (no SAN)."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    leaf = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path = os.path.join(folder, "leaf.pem"), os.path.join(folder, "key.pem")
+        with open(cert_path, "wb") as f:
+            f.write(leaf.public_bytes(serialization.Encoding.PEM))
+        with open(key_path, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+def test_a_host_named_in_the_cn_only_is_refused(
+    scripted: Start, tls_ca: tuple[typing.Any, str], make_client: Make
+) -> None:
+    """RFC 9525: a certificate names its hosts in subjectAltName; one that names the host
+    only in the subject CN does not verify. (A SAN certificate for the same name does.)"""
+    ca, ca_path = tls_ca
+    context = _cn_only_leaf(ca, "localhost")
+
+    def handler(conn: socket.socket, index: int) -> None:
+        with contextlib.suppress(OSError):
+            tls = context.wrap_socket(conn, server_side=True)
+            read_request(tls)
+            tls.sendall(OK)
+
+    server = scripted(handler)
+    url = server.url.replace("http://127.0.0.1", "https://localhost")
+    with pytest.raises(restwell.CertificateVerifyError, match="did not verify"):
+        request_via(make_client, "GET", url, verify=ca_path)
+
+    def answer(tls: socket.socket) -> None:
+        read_request(tls)
+        tls.sendall(OK)
+
+    good = scripted(tls_handler(ca, "localhost", answer))
+    url = good.url.replace("http://127.0.0.1", "https://localhost")
+    assert request_via(make_client, "GET", url, verify=ca_path).text == "ok"
 
 
 def test_response_before_the_body_is_sent(scripted: Start, make_client: Make) -> None:

@@ -68,6 +68,9 @@ def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> 
         context.verify_mode = ssl.CERT_NONE
     else:
         _load_trust(context, verify, env)
+        # RFC 9525 §6.3: the host is matched against the subjectAltName only, never the
+        # subject's CN (urllib3 2 refuses CN-only certificates too).
+        context.hostname_checks_common_name = False
     if cert is not None:
         if isinstance(cert, str):
             context.load_cert_chain(cert)
