@@ -65,8 +65,8 @@ def run(
     directly because it needed no feature before going out."""
     if response is None:
         response = yield from _authed(host, request, stream, auth_for(host, request, auth))
-    elif response._raw_head is None or "set-cookie" in response._lower_head:
-        keep_cookies(host.cookies, request, response)
+    else:
+        _cookies_of(host, request, response)
     if response.status_code in REDIRECT_CODES and (
         host.follow_redirects if isinstance(follow, UnsetType) else follow
     ):
@@ -121,9 +121,15 @@ def _one(
     else:
         response = yield from attempts(request, stream, policy,  # type: ignore[arg-type]
                                        host.timeout)
-    if response._raw_head is None or "set-cookie" in response._lower_head:
-        keep_cookies(host.cookies, request, response)  # (most heads set none: no call)
+    _cookies_of(host, request, response)
     return response
+
+
+def _cookies_of(host: FlowHost, request: Request, response: Response) -> None:
+    """Keep what a response's Set-Cookie fields set (a head off the wire is searched first:
+    most set none)."""
+    if response._raw_head is None or "set-cookie" in response._lower_head:
+        keep_cookies(host.cookies, request, response)
 
 
 def _follow(
