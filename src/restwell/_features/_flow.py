@@ -20,6 +20,7 @@ sets no cookie and is no redirect) never starts the flow: the client sends it di
 
 from __future__ import annotations
 
+import time
 import typing
 
 from .._models._config import UNSET, Timeout, UnsetType
@@ -62,35 +63,57 @@ def run(
     follow: bool | UnsetType, max_redirects: int | UnsetType, response: Response | None = None,
 ) -> Flow:
     """One call, start to end; ``response`` is the first request's, when the client sent it
-    directly because it needed no feature before going out."""
-    if response is None:
-        response = yield from _authed(host, request, stream, auth_for(host, request, auth))
-    else:
-        _cookies_of(host, request, response)
-    if response.status_code in REDIRECT_CODES and (
-        host.follow_redirects if isinstance(follow, UnsetType) else follow
-    ):
-        limit = host.max_redirects if isinstance(max_redirects, UnsetType) else max_redirects
-        response = yield from _follow(host, request, response, auth, stream, limit)
+    directly because it needed no feature before going out.
+
+    A timeout with a ``total`` is one deadline for the whole call, fixed as it starts (or
+    when the transport sent the first request) and carried by every request the call sends.
+    """
+    deadline = call_deadline(request, response)
+    try:
+        if response is None:
+            response = yield from _authed(host, request, stream, auth_for(host, request, auth),
+                                          deadline)
+        else:
+            _cookies_of(host, request, response)
+        if response.status_code in REDIRECT_CODES and (
+            host.follow_redirects if isinstance(follow, UnsetType) else follow
+        ):
+            limit = host.max_redirects if isinstance(max_redirects, UnsetType) else max_redirects
+            response = yield from _follow(host, request, response, auth, stream, limit, deadline)
+    finally:
+        if deadline is not None:  # the caller's request may be sent again, in a call of its own
+            request._deadline = None
     for hook in host.event_hooks["response"]:
         yield CALL, hook, response
     return response
 
 
+def call_deadline(request: Request, response: Response | None) -> float | None:
+    """The call's total deadline (``time.monotonic()``), or None when its timeout has no
+    total; the transport's own, when it sent the first request."""
+    timeout = request.timeout
+    if timeout is None or timeout.total is None:
+        return None
+    if response is not None and response._deadline is not None:
+        return response._deadline
+    return time.monotonic() + timeout.total
+
+
 def _authed(
-    host: FlowHost, request: Request, stream: bool, auth: Auth | None
+    host: FlowHost, request: Request, stream: bool, auth: Auth | None, deadline: float | None
 ) -> typing.Generator[Step, typing.Any, Response]:
     """A request with its auth flow: each request the flow yields is sent, and each response
     but the last (a challenge answered, a token fetched) is read and closed."""
     if auth is None:
-        return (yield from _one(host, request, stream))
+        return (yield from _one(host, request, stream, deadline))
     flow = auth.async_auth_flow(request) if host._asynchronous else auth.sync_auth_flow(request)
     closing = True
     try:
         request = yield AUTH, flow, None
         while True:
             # An auth flow's own request (a token request) is read whole, for the flow.
-            response = yield from _one(host, request, stream and not request.for_auth)
+            response = yield from _one(host, request, stream and not request.for_auth,
+                                       deadline)
             following: Request | None = yield AUTH, flow, response
             if following is None:
                 return response
@@ -108,9 +131,11 @@ def _authed(
 
 
 def _one(
-    host: FlowHost, request: Request, stream: bool
+    host: FlowHost, request: Request, stream: bool, deadline: float | None
 ) -> typing.Generator[Step, typing.Any, Response]:
     """One request on the wire: its route, the request hooks, the attempts, its cookies."""
+    if deadline is not None:
+        request._deadline = deadline
     if request.proxy is UNSET:
         route(host, request, request)
     for hook in host.event_hooks["request"]:
@@ -119,8 +144,7 @@ def _one(
     if policy is None:
         response: Response = yield SEND, request, stream
     else:
-        response = yield from attempts(request, stream, policy,  # type: ignore[arg-type]
-                                       host.timeout)
+        response = yield from attempts(request, stream, policy)  # type: ignore[arg-type]
     _cookies_of(host, request, response)
     return response
 
@@ -134,7 +158,7 @@ def _cookies_of(host: FlowHost, request: Request, response: Response) -> None:
 
 def _follow(
     host: FlowHost, first: Request, response: Response, auth: AuthTypes | UnsetType,
-    stream: bool, limit: int,
+    stream: bool, limit: int, deadline: float | None,
 ) -> typing.Generator[Step, typing.Any, Response]:
     history: list[Response] = []
     request = first
@@ -155,7 +179,7 @@ def _follow(
         strayed = strayed or crosses_boundary(first.url, request.url)
         cookies_for_hop(host.cookies, host.base_url, request, first, strayed)
         flow_auth = None if strayed else auth_for(host, request, auth)
-        response = yield from _authed(host, request, stream, flow_auth)
+        response = yield from _authed(host, request, stream, flow_auth, deadline)
     response.history = history
     return response
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import typing
 
-from .._models._config import Timeout
 from .._models._content import BodyStream
 from .._models._exceptions import RequestError
 from .._models._request import Request
@@ -24,12 +23,14 @@ History = list[tuple[typing.Union[int, str], float]]
 
 
 def attempts(
-    request: Request, stream: bool, policy: Retry, default_timeout: Timeout
+    request: Request, stream: bool, policy: Retry
 ) -> typing.Generator[Step, typing.Any, Response]:
     """Send ``request`` until an attempt is not retryable; its response (or error) is the
-    caller's, with the history of the retries made."""
+    caller's, with the history of the retries made. The call's deadline (the flow's, on the
+    request) bounds them all."""
     history: History = []
-    deadline = _start(request, policy, default_timeout)
+    _start(request, policy)
+    deadline = getattr(request, "_deadline", None)
     while True:
         try:
             response: Response = yield SEND, request, stream
@@ -47,16 +48,14 @@ def attempts(
         yield SLEEP, policy, delay
 
 
-def _start(request: Request, policy: Retry, default_timeout: Timeout) -> float | None:
+def _start(request: Request, policy: Retry) -> None:
     """Before the first attempt: the Idempotency-Key (if the policy wants one for this
-    method: the same on every attempt), and the deadline of all attempts together."""
+    method: the same on every attempt)."""
     if (policy.idempotency_key and request.method not in policy.methods
             and "idempotency-key" not in request.headers):
         import uuid
 
         request.headers["Idempotency-Key"] = str(uuid.uuid4())
-    total = (request.timeout or default_timeout).total
-    return None if total is None else time.monotonic() + total
 
 
 def _delay(

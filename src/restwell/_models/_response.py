@@ -22,12 +22,11 @@ from ._exceptions import (
 from ._headers import Headers, HeaderTypes, parse_fields, reason_of
 from ._json import _CHOSEN as _DECODER
 from ._json import loads
+from ._request import Request
 from ._urls import URL
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import datetime
-
-from ._request import Request
 
 __all__ = ["Response", "ByteStream", "AsyncByteStream"]
 
@@ -65,6 +64,7 @@ class Response:
     _astream: AsyncByteStream | None = None
     _started = 0.0
     _elapsed = 0.0
+    _deadline: float | None = None  # the call's total deadline, when its timeout has one
     _closed = True
     _consumed = True
     _history: list[Response] | None = None

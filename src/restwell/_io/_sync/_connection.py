@@ -78,12 +78,15 @@ def _open(
 ) -> socket.socket:
     if not addresses:
         raise OSError(f"{host} resolved to no address")
+    # The connect timeout bounds the TCP connect and the TLS handshake together: a server
+    # that drips its handshake out a byte at a time cannot stretch it.
+    until = None if timeout is None or context is None else time.monotonic() + timeout
     sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if context is not None:
-            sock.settimeout(timeout)  # the handshake runs under the connect timeout
-            return TLSSocket(sock, context, host)  # type: ignore[return-value]
+            sock.settimeout(timeout)
+            return TLSSocket(sock, context, host, until)  # type: ignore[return-value]
         return sock
     except BaseException:
         sock.close()
@@ -267,7 +270,8 @@ class Connection:
         deadline: float | None,
     ) -> None:
         if deadline is not None:
-            timeout = remaining(timeout, deadline)
+            self._send_by(head, body, timeout, deadline)
+            return
         if timeout != self._timeout:  # (the common case, unchanged, without a call)
             self._set_timeout(timeout)
         if body is None:  # (self.sendall each time: the first write replaces it)
@@ -283,12 +287,43 @@ class Connection:
             self.sendall(head)
             self._send_stream(body)
 
+    def _send_by(
+        self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
+        deadline: float,
+    ) -> None:
+        """Send under a total deadline, each write with what is left of it. A kernel timeout
+        bounds one system call, and a slow reader can hold a sendall through many, so the
+        socket goes back to Python's timeouts, which bound a whole sendall."""
+        if self._kernel_timeouts:
+            self._kernel_timeouts = False
+            self._timeout = -1.0  # (so that the next _set_timeout sets it)
+        if isinstance(body, bytes) and len(body) <= SMALL_BODY:
+            head, body = head + body, None
+        elif isinstance(body, BodyStream):
+            body.rewind()
+        self._set_timeout(remaining(timeout, deadline))
+        self.sendall(head)
+        if body is None:
+            return
+        self._leave_first()
+
+        def bounded(data: bytes) -> None:
+            self._set_timeout(remaining(timeout, deadline))
+            self.sock.sendall(data)
+
+        if isinstance(body, bytes):
+            bounded(body)
+        else:
+            self._send_chunks(body, bounded)
+
     def _send_stream(self, body: BodyStream) -> None:
         self._leave_first()  # files and streams go by sendfile(2) or sendall, timed
         if (body.length is not None and body.is_file and body.progress is None
                 and self._send_file(body.source, body.length)):
             return
-        sendall = self.sendall
+        self._send_chunks(body, self.sendall)
+
+    def _send_chunks(self, body: BodyStream, sendall: typing.Callable[[bytes], None]) -> None:
         chunked = body.length is None
         sent = 0
         for chunk in body.iter_chunks():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import typing
 
+from .._errors import remaining
+
 if typing.TYPE_CHECKING:  # pragma: no cover
     import socket
     import ssl
@@ -30,7 +32,11 @@ class TLSSocket:
     https proxy. Certificate and host name checks are the context's, as with any TLS socket.
     """
 
-    def __init__(self, outer: typing.Any, context: ssl.SSLContext, host: str) -> None:
+    def __init__(
+        self, outer: typing.Any, context: ssl.SSLContext, host: str, deadline: float | None
+    ) -> None:
+        """The handshake runs to ``deadline`` (``time.monotonic()``) at most, however the
+        server spreads its bytes out; None: each read waits the socket's own timeout."""
         import ssl
 
         self.outer = outer
@@ -46,6 +52,8 @@ class TLSSocket:
             except ssl.SSLWantReadError:
                 if outgoing.pending:
                     outer_send(outgoing.read())
+                if deadline is not None:
+                    self.raw.settimeout(remaining(None, deadline))
                 data = outer_recv(RECV)
                 if not data:
                     raise ConnectionResetError(

@@ -11,6 +11,7 @@ plain socket to an http proxy, or over the ``TLSSocket`` to an https proxy (TLS 
 from __future__ import annotations
 
 import socket
+import time
 import typing
 
 from ..._models._exceptions import RequestError
@@ -22,7 +23,7 @@ from ._tls_socket import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
-from .._errors import proxy_unreachable, socks_errors
+from .._errors import proxy_unreachable, remaining, socks_errors
 
 __all__ = ["open_via_proxy"]
 
@@ -34,7 +35,10 @@ def open_via_proxy(
     proxy: Proxy, key: tuple[typing.Any, ...],
     context: typing.Callable[[], ssl.SSLContext], timeout: float | None,
 ) -> socket.socket:
+    """The connect timeout bounds it all: the proxy's connect, the CONNECT exchange and the
+    TLS handshake to the origin, however slowly a server answers."""
     scheme, host, port = key[:3]
+    until = None if timeout is None else time.monotonic() + timeout
     if proxy.is_socks:
         sock = _socks_connect(proxy, host, port, timeout)
     else:
@@ -46,29 +50,30 @@ def open_via_proxy(
         if scheme != "https":
             return sock  # a forward proxy: requests go to it in absolute form
         try:
-            _connect_tunnel(sock, proxy, host, port, timeout)
+            _connect_tunnel(sock, proxy, host, port, until)
         except BaseException:
             sock.close()
             raise
     if scheme != "https":
         return sock
     try:
-        sock.settimeout(timeout)
-        return TLSSocket(sock, context(), host)  # type: ignore[return-value]
+        sock.settimeout(remaining(None, until))
+        return TLSSocket(sock, context(), host, until)  # type: ignore[return-value]
     except BaseException:
         sock.close()
         raise
 
 
 def _connect_tunnel(
-    sock: socket.socket, proxy: Proxy, host: str, port: int, timeout: float | None
+    sock: socket.socket, proxy: Proxy, host: str, port: int, until: float | None
 ) -> None:
-    sock.settimeout(timeout)
+    sock.settimeout(remaining(None, until))
     sock.sendall(connect_head(host, port, proxy))
     parser = ResponseParser(True)  # a 2xx to CONNECT has no body; any other ends the socket
     error = None
     try:
         while not parser.headers_done:
+            sock.settimeout(remaining(None, until))
             data = sock.recv(RECV)
             if not data:
                 break
