@@ -1,8 +1,12 @@
 """TLS configuration: one cached ``SSLContext`` per configuration.
 
 Building a context and loading a trust store costs milliseconds, so it is done once per
-distinct ``(verify, cert, environment)`` and shared. ``ssl`` itself is imported only here and
-only when the first https request needs it, which keeps ``import restwell`` fast.
+distinct ``(verify, cert, environment)`` and shared, as long as the files it was built from
+are unchanged: the cache checks each file's identity, size and modification time when a
+transport first needs its context, and builds a new one when
+any changed. A CA removed from a bundle is no longer trusted by the next client made, and one
+added is. ``ssl`` itself is imported only here and only when the first https request needs
+it, which keeps ``import restwell`` fast.
 
 Trust, in order: an explicit ``verify=`` path or ``SSLContext``; ``SSL_CERT_FILE`` /
 ``SSL_CERT_DIR`` when ``trust_env`` is on; the system store; certifi's bundle when the system
@@ -27,7 +31,8 @@ __all__ = ["VerifyTypes", "CertTypes", "ssl_context"]
 
 VerifyTypes = typing.Union[bool, str, "ssl.SSLContext"]
 CertTypes = typing.Union[str, typing.Tuple[str, str], typing.Tuple[str, str, str], None]
-_cache: dict[tuple[object, ...], ssl.SSLContext] = {}
+# (verify, cert, env) -> (the stamp of its files, the context built from them)
+_cache: dict[tuple[object, ...], tuple[tuple[object, ...], ssl.SSLContext]] = {}
 _lock = threading.Lock()
 
 
@@ -38,19 +43,53 @@ def ssl_context(verify: VerifyTypes, cert: CertTypes, trust_env: bool) -> ssl.SS
         return verify
     env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else ()
     key = (verify, cert, env)
-    context = _cache.get(key)
-    if context is None:
-        with _lock:
-            context = _cache.get(key)
-            if context is None:
-                try:
-                    context = _cache[key] = _build(verify, cert, env)
-                except (OSError, ssl.SSLError) as exc:
-                    raise TLSError(
-                        f"cannot set up TLS with verify={verify!r}, cert={cert!r}: {exc}; "
-                        "check that the CA bundle and certificate files exist and are PEM"
-                    ) from None
+    stamp = _stamp(_files(verify, cert, env))
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:
+        try:
+            context = _build(verify, cert, env)
+        except (OSError, ssl.SSLError) as exc:
+            raise TLSError(
+                f"cannot set up TLS with verify={verify!r}, cert={cert!r}: {exc}; "
+                "check that the CA bundle and certificate files exist and are PEM"
+            ) from None
+        _cache[key] = (stamp, context)
     return context
+
+
+def _files(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> list[str]:
+    """Every file or directory a context of this configuration is built from."""
+    import ssl
+
+    files = [verify] if isinstance(verify, str) else []
+    if isinstance(cert, str):
+        files.append(cert)
+    elif cert is not None:
+        files.extend(cert[:2])
+    if verify is True:
+        found = [path for path in env if path]
+        if not found:
+            paths = ssl.get_default_verify_paths()
+            found = [paths.openssl_cafile, paths.openssl_capath]
+        files.extend(found)
+    return files
+
+
+def _stamp(paths: list[str]) -> tuple[object, ...]:
+    """What identifies the content of these files now: each one's device, inode, size and
+    modification time (None for a path that is missing). A CA directory's own time changes
+    as certificates are added or removed; OpenSSL reads its files as it looks them up."""
+    stamp: list[object] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamp.append(None)
+            continue
+        stamp.append((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
 
 
 def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> ssl.SSLContext:
