@@ -68,7 +68,7 @@ def _check_name(name: str) -> None:
 
 def parse_fields(head: bytes) -> list[tuple[bytes, bytes]]:
     """The (name, value) fields of a response head that llhttp has already validated: a
-    status line, then ``name: value`` lines separated by CRLF (no obs-fold, no bare LF)."""
+    status line, then ``name: value`` lines separated by CRLF (obs-fold already unfolded)."""
     fields = []
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")

@@ -24,6 +24,7 @@ llhttp has validated every byte of them by then. Most calls never look at a head
 
 from __future__ import annotations
 
+import re
 import typing
 
 import httptools
@@ -137,6 +138,12 @@ class ResponseParser:
             self._parser = None  # llhttp stops for good after an error
             if self._error is not None:
                 raise self._error from None
+            if not self.headers_done:
+                unfolded = unfold(b"".join(self._chunks))
+                if unfolded is not None:  # obs-fold, which llhttp refuses: parse it unfolded
+                    self.start(self._head_request)
+                    self.feed(unfolded)
+                    return
             if self.complete:  # garbage after a whole response: keep it, drop the connection
                 self.keep_alive = False
                 return
@@ -317,3 +324,26 @@ class ResponseParser:
             return
         self.keep_alive = self._parser.should_keep_alive() and not self._body_unsent
         self.complete = True
+
+
+_FOLD = re.compile(rb"\r\n[ \t]+")
+
+
+def unfold(data: bytes) -> bytes | None:
+    """``data`` (the heads of one response so far, then maybe some body) with the obs-folds
+    of its first head that has any replaced by a space (RFC 9112 §5.2: a user agent must,
+    before interpreting the field); None when there is none. Whitespace before the first
+    field line is no fold and stays (it is an error); bare CR, a line without a colon and
+    every other rule stay llhttp's to enforce."""
+    start = 0
+    while True:
+        end = data.find(b"\r\n\r\n", start)
+        stop = len(data) if end < 0 else end
+        line_end = data.find(b"\r\n", start, stop)
+        if line_end >= 0:
+            fields = data[line_end + 2:stop]
+            if _FOLD.search(fields):
+                return data[:line_end + 2] + _FOLD.sub(b" ", fields) + data[stop:]
+        if end < 0:
+            return None
+        start = end + 4
