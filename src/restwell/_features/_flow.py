@@ -68,21 +68,22 @@ def run(
     A timeout with a ``total`` is one deadline for the whole call, fixed as it starts (or
     when the transport sent the first request) and carried by every request the call sends.
     """
+    timeout = request.timeout
     deadline = call_deadline(request, response)
+    if deadline is not None:  # the copy every request of this call carries (hops copy it)
+        request.timeout = timeout._until(deadline)  # type: ignore[union-attr]
     try:
         if response is None:
-            response = yield from _authed(host, request, stream, auth_for(host, request, auth),
-                                          deadline)
+            response = yield from _authed(host, request, stream, auth_for(host, request, auth))
         else:
             _cookies_of(host, request, response)
         if response.status_code in REDIRECT_CODES and (
             host.follow_redirects if isinstance(follow, UnsetType) else follow
         ):
             limit = host.max_redirects if isinstance(max_redirects, UnsetType) else max_redirects
-            response = yield from _follow(host, request, response, auth, stream, limit, deadline)
+            response = yield from _follow(host, request, response, auth, stream, limit)
     finally:
-        if deadline is not None:  # the caller's request may be sent again, in a call of its own
-            request._deadline = None
+        request.timeout = timeout  # the caller's request may be sent again, in a call of its own
     for hook in host.event_hooks["response"]:
         yield CALL, hook, response
     return response
@@ -90,30 +91,34 @@ def run(
 
 def call_deadline(request: Request, response: Response | None) -> float | None:
     """The call's total deadline (``time.monotonic()``), or None when its timeout has no
-    total; the transport's own, when it sent the first request."""
+    total. When the client sent the first request itself, the call began as the transport
+    started it: the time since then is its response's ``elapsed`` so far."""
     timeout = request.timeout
     if timeout is None or timeout.total is None:
         return None
-    if response is not None and response._deadline is not None:
-        return response._deadline
-    return time.monotonic() + timeout.total
+    if timeout._deadline is not None:
+        return timeout._deadline
+    spent = 0.0
+    if response is not None:
+        spent = response._elapsed or (
+            time.perf_counter() - response._started if response._started else 0.0)
+    return time.monotonic() - spent + timeout.total
 
 
 def _authed(
-    host: FlowHost, request: Request, stream: bool, auth: Auth | None, deadline: float | None
+    host: FlowHost, request: Request, stream: bool, auth: Auth | None
 ) -> typing.Generator[Step, typing.Any, Response]:
     """A request with its auth flow: each request the flow yields is sent, and each response
     but the last (a challenge answered, a token fetched) is read and closed."""
     if auth is None:
-        return (yield from _one(host, request, stream, deadline))
+        return (yield from _one(host, request, stream))
     flow = auth.async_auth_flow(request) if host._asynchronous else auth.sync_auth_flow(request)
     closing = True
     try:
         request = yield AUTH, flow, None
         while True:
             # An auth flow's own request (a token request) is read whole, for the flow.
-            response = yield from _one(host, request, stream and not request.for_auth,
-                                       deadline)
+            response = yield from _one(host, request, stream and not request.for_auth)
             following: Request | None = yield AUTH, flow, response
             if following is None:
                 return response
@@ -131,11 +136,9 @@ def _authed(
 
 
 def _one(
-    host: FlowHost, request: Request, stream: bool, deadline: float | None
+    host: FlowHost, request: Request, stream: bool
 ) -> typing.Generator[Step, typing.Any, Response]:
     """One request on the wire: its route, the request hooks, the attempts, its cookies."""
-    if deadline is not None:
-        request._deadline = deadline
     if request.proxy is UNSET:
         route(host, request, request)
     for hook in host.event_hooks["request"]:
@@ -158,7 +161,7 @@ def _cookies_of(host: FlowHost, request: Request, response: Response) -> None:
 
 def _follow(
     host: FlowHost, first: Request, response: Response, auth: AuthTypes | UnsetType,
-    stream: bool, limit: int, deadline: float | None,
+    stream: bool, limit: int,
 ) -> typing.Generator[Step, typing.Any, Response]:
     history: list[Response] = []
     request = first
@@ -179,7 +182,7 @@ def _follow(
         strayed = strayed or crosses_boundary(first.url, request.url)
         cookies_for_hop(host.cookies, host.base_url, request, first, strayed)
         flow_auth = None if strayed else auth_for(host, request, auth)
-        response = yield from _authed(host, request, stream, flow_auth, deadline)
+        response = yield from _authed(host, request, stream, flow_auth)
     response.history = history
     return response
 

@@ -27,10 +27,10 @@ def attempts(
 ) -> typing.Generator[Step, typing.Any, Response]:
     """Send ``request`` until an attempt is not retryable; its response (or error) is the
     caller's, with the history of the retries made. The call's deadline (the flow's, on the
-    request) bounds them all."""
+    request's timeout) bounds them all."""
     history: History = []
     _start(request, policy)
-    deadline = getattr(request, "_deadline", None)
+    deadline = None if request.timeout is None else request.timeout._deadline
     while True:
         try:
             response: Response = yield SEND, request, stream

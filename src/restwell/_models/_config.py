@@ -51,12 +51,15 @@ class Timeout:
     no total deadline.
     """
 
-    __slots__ = ("connect", "pool", "read", "total", "write")
+    __slots__ = ("_deadline", "connect", "pool", "read", "total", "write")
     connect: float | None
     read: float | None
     write: float | None
     pool: float | None
     total: float | None
+    # When the total runs out (time.monotonic()), on the copy one call's requests carry
+    # (``_until``): every request the call sends, hops and retries included, keeps to it.
+    _deadline: float | None
 
     def __init__(
         self,
@@ -84,6 +87,15 @@ class Timeout:
                 else:
                     value = default
             object.__setattr__(self, name, _seconds(name, value))
+        object.__setattr__(self, "_deadline", None)
+
+    def _until(self, deadline: float) -> Timeout:
+        """This timeout, for one call whose total runs out at ``deadline``."""
+        copy = object.__new__(Timeout)
+        for name in ("connect", "read", "write", "pool", "total"):
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "_deadline", deadline)
+        return copy
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Timeout is frozen; build a new one")

@@ -28,8 +28,8 @@ class Request:
 
     # Slots, not an instance dict: the transports read a request's fields on every call, and
     # slot reads measured about 1,000 instructions a GET fewer.
-    __slots__ = ("_deadline", "_extensions", "body", "caller_cookies", "expect_continue",
-                 "for_auth", "headers", "method", "proxy", "retries", "routes", "timeout", "url")
+    __slots__ = ("_extensions", "body", "caller_cookies", "expect_continue", "for_auth",
+                 "headers", "method", "proxy", "retries", "routes", "timeout", "url")
 
     method: str
     url: URL
@@ -50,10 +50,6 @@ class Request:
     # the flow, even inside client.stream().
     for_auth: bool
     _extensions: dict[str, typing.Any] | None
-    # The call's total deadline (time.monotonic()), shared by every request the call sends:
-    # its retries, redirect hops and auth round trips. Set by the feature flow when the
-    # timeout has a total, and read by the transports only then (unset otherwise).
-    _deadline: float | None
 
     def __init__(
         self,

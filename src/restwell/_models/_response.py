@@ -64,7 +64,6 @@ class Response:
     _astream: AsyncByteStream | None = None
     _started = 0.0
     _elapsed = 0.0
-    _deadline: float | None = None  # the call's total deadline, when its timeout has one
     _closed = True
     _consumed = True
     _history: list[Response] | None = None

@@ -73,7 +73,7 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         timeout = request.timeout or DEFAULT_TIMEOUT
         # A total is the call's deadline: the feature flow's, when it sent this request.
         deadline = None if timeout.total is None else (
-            getattr(request, "_deadline", None) or _monotonic() + timeout.total)
+            timeout._deadline or _monotonic() + timeout.total)
         if request.proxy is None:
             head = encode_head(request.method, url.target, request.headers)
             key = url.origin
@@ -120,8 +120,6 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         response = Response._from_wire(
             parser.status, parser.http_version, parser.head, request, parser.complete
         )
-        if deadline is not None:  # the rest of the call (redirects, cookies) keeps to it
-            response._deadline = deadline
         if stream and not parser.complete:
             response.max_decompressed_size = limits.max_decompressed_size
             response._astream = AsyncConnectionStream(self, conn, request, timeout, deadline)

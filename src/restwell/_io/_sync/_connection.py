@@ -270,8 +270,10 @@ class Connection:
         deadline: float | None,
     ) -> None:
         if deadline is not None:
-            self._send_by(head, body, timeout, deadline)
-            return
+            if body is not None and (type(body) is not bytes or len(body) > SMALL_BODY):
+                self._send_by(head, body, timeout, deadline)
+                return
+            timeout = remaining(timeout, deadline)  # one small write: one system call
         if timeout != self._timeout:  # (the common case, unchanged, without a call)
             self._set_timeout(timeout)
         if body is None:  # (self.sendall each time: the first write replaces it)
@@ -288,23 +290,19 @@ class Connection:
             self._send_stream(body)
 
     def _send_by(
-        self, head: bytes, body: bytes | BodyStream | None, timeout: float | None,
-        deadline: float,
+        self, head: bytes, body: bytes | BodyStream, timeout: float | None, deadline: float
     ) -> None:
-        """Send under a total deadline, each write with what is left of it. A kernel timeout
-        bounds one system call, and a slow reader can hold a sendall through many, so the
-        socket goes back to Python's timeouts, which bound a whole sendall."""
+        """Send a large or streamed body under a total deadline, each write with what is left
+        of it. A kernel timeout bounds one system call, and a slow reader can hold a sendall
+        through many, so the socket goes back to Python's timeouts, which bound a whole
+        sendall."""
+        if isinstance(body, BodyStream):
+            body.rewind()
         if self._kernel_timeouts:
             self._kernel_timeouts = False
             self._timeout = -1.0  # (so that the next _set_timeout sets it)
-        if isinstance(body, bytes) and len(body) <= SMALL_BODY:
-            head, body = head + body, None
-        elif isinstance(body, BodyStream):
-            body.rewind()
         self._set_timeout(remaining(timeout, deadline))
         self.sendall(head)
-        if body is None:
-            return
         self._leave_first()
 
         def bounded(data: bytes) -> None:

@@ -91,7 +91,7 @@ class HTTPTransport(TransportSettings, BaseTransport):
         timeout = request.timeout or DEFAULT_TIMEOUT
         # A total is the call's deadline: the feature flow's, when it sent this request.
         deadline = None if timeout.total is None else (
-            getattr(request, "_deadline", None) or time.monotonic() + timeout.total)
+            timeout._deadline or time.monotonic() + timeout.total)
         proxy = request.proxy
         if proxy is None:  # (the URL's cached target, else the property that caches it)
             head = encode_head(request.method, url._target or url.target, request.headers)
@@ -102,8 +102,6 @@ class HTTPTransport(TransportSettings, BaseTransport):
         response = Response._from_wire(
             parser.status, parser.http_version, parser.head, request, parser.complete
         )
-        if deadline is not None:  # the rest of the call (redirects, cookies) keeps to it
-            response._deadline = deadline
         if stream and not parser.complete:
             response.max_decompressed_size = self._limits.max_decompressed_size
             response._stream = ConnectionStream(self, conn, parser, request, timeout, deadline)
