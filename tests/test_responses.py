@@ -494,3 +494,20 @@ def test_responses_pickle(scripted: Start, make_client: Make) -> None:
         closed = pickle.loads(pickle.dumps(getattr(s, "_response", s)))
         with pytest.raises(restwell.StreamClosed):
             closed.content  # noqa: B018
+
+
+def test_a_chunk_size_below_one_is_refused_not_a_hang() -> None:
+    r = restwell.Response(200, content=b"abc")
+    with pytest.raises(ValueError, match="chunk_size"):
+        list(r.iter_bytes(chunk_size=0))
+    assert list(r.iter_bytes(chunk_size=2)) == [b"ab", b"c"]
+
+
+def test_a_streamed_error_that_was_not_read_says_so(scripted: Start, make_client: Make) -> None:
+    server = scripted(fixed("404 Not Found", b'{"message": "no such repo"}',
+                            "Content-Type: application/json"))
+    with make_client() as c, c.stream("GET", server.url) as r:
+        assert status_error(r).endswith("the streamed body was not read (read() it first "
+                                        "for the server's explanation)")
+        r.read()
+        assert status_error(r).endswith(": no such repo")

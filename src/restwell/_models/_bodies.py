@@ -18,6 +18,8 @@ class Rechunker:
     __slots__ = ("_buffer", "_size")
 
     def __init__(self, size: int | None) -> None:
+        if size is not None and size < 1:  # (0 would cut empty pieces forever)
+            raise ValueError(f"chunk_size must be a positive number of bytes or None, not {size}")
         self._size = size
         self._buffer = bytearray()
 

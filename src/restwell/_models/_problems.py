@@ -106,7 +106,9 @@ def status_message(response: Response) -> str:
 def _body_detail(response: Response) -> str:
     from ._exceptions import DecodingError
 
-    if response._content is None and response._raw_body is None:
+    if response._content is None and response._raw_body is None:  # streamed
+        if response._consumed or response._closed:
+            return ""
         return "the streamed body was not read (read() it first for the server's explanation)"
     try:
         content = response.content

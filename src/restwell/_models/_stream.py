@@ -91,7 +91,7 @@ class TextDecoder:
     def _start(self) -> str:
         held = bytes(self._held)
         self._held = bytearray()
-        self._decoder = _decoder(self._pick(held) or "utf-8")
+        self._decoder = _decoder(self._pick(held[:SAMPLE]) or "utf-8")
         return str(self._decoder.decode(held))
 
     def flush(self) -> str:
