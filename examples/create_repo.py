@@ -39,7 +39,10 @@ def main() -> int:
             try:
                 again.raise_for_status()
             except restwell.HTTPStatusError as exc:
+                # The message carries GitHub's reason, which it puts inside "errors": [...]
                 print(f"creating it twice: {exc}")
+                reasons = [e.get("message") or e.get("code") for e in again.json()["errors"]]
+                print(f"  the reasons GitHub gave: {reasons}")
         return 0
     finally:
         server.shutdown()

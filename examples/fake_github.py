@@ -2,7 +2,8 @@
 
 Without credentials it answers 401 *without* ``WWW-Authenticate`` (as GitHub does), so a
 client that waits for a challenge never sends them. With Basic credentials it answers 201 and
-the new repository as JSON, with GitHub's rate-limit headers.
+the new repository as JSON, with GitHub's rate-limit headers. A name already taken gets
+GitHub's 422: a general ``message`` at the top, the reason inside ``errors[]``.
 """
 
 from __future__ import annotations
@@ -59,16 +60,27 @@ class Handler(BaseHTTPRequestHandler):
             return
         name = spec.get("name") if isinstance(spec, dict) else None
         if not isinstance(name, str) or not name:
-            self._reply(422, {"message": "Repository creation failed: name is required"})
+            self._reply(422, _failed({"resource": "Repository", "code": "missing_field",
+                                      "field": "name"}))
             return
         if name in self.repos:
-            self._reply(422, {"message": "name already exists on this account"})
+            self._reply(422, _failed({"resource": "Repository", "code": "custom",
+                                      "field": "name",
+                                      "message": "name already exists on this account"}))
             return
         repo = {"id": len(self.repos) + 1, "name": name, "full_name": f"{user}/{name}",
                 "private": bool(spec.get("private", False)),
                 "description": spec.get("description"), "owner": {"login": user}}
         self.repos[name] = repo
         self._reply(201, repo)
+
+
+def _failed(error: dict[str, str]) -> dict[str, object]:
+    """GitHub's 422 body for POST /user/repos, as api.github.com sends it."""
+    return {"message": "Repository creation failed.", "errors": [error],
+            "documentation_url": "https://docs.github.com/rest/repos/repos"
+                                 "#create-a-repository-for-the-authenticated-user",
+            "status": "422"}
 
 
 def start() -> tuple[ThreadingHTTPServer, str]:

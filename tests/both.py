@@ -36,6 +36,12 @@ class SyncResponse:
     def __getattr__(self, name: str) -> typing.Any:
         return getattr(self._response, name)
 
+    def __setattr__(self, name: str, value: typing.Any) -> None:
+        if name in ("_response", "_run"):
+            object.__setattr__(self, name, value)
+        else:  # (response.encoding = ...)
+            setattr(self._response, name, value)
+
     def _drive(self, agen: typing.AsyncIterator[T]) -> typing.Iterator[T]:
         while True:
             try:

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import restwell
 from restwell._models import _json
+from restwell._models._problems import sanitize
 
 PATHS = {"msgspec": _json._choose(True), "stdlib": _json._choose(False)}
 
@@ -266,9 +267,21 @@ def test_response_json_skips_a_byte_order_mark() -> None:
 
 @pytest.mark.parametrize("body", [b'{"id": 1,', b'\xef\xbb\xbf{"id": ', b"", b"\xff{}"])
 def test_response_json_names_the_request_when_the_body_is_not_json(body: bytes) -> None:
-    with pytest.raises(restwell.DecodingError) as caught:
+    """A JSONDecodeError: json's own (so a ValueError) and restwell's, not a RequestError, so
+    a retry loop on RequestError does not resend a request that succeeded."""
+    with pytest.raises(restwell.JSONDecodeError) as caught:
         _response(body).json()
-    message = str(caught.value)
-    assert "GET https://api.example/items?page=2 (200) is not valid JSON" in message
-    assert repr(body[:80].decode("utf-8", "replace")) in message
-    assert caught.value.request is not None
+    error = caught.value
+    assert isinstance(error, json.JSONDecodeError) and isinstance(error, ValueError)
+    assert isinstance(error, restwell.RestwellError)
+    assert not isinstance(error, (restwell.RequestError, restwell.DecodingError))
+    message = str(error)
+    assert message.startswith("GET https://api.example/items?page=2 answered 200 with ")
+    assert "which is not JSON" in message
+    if body:
+        start = sanitize(body.decode("utf-8", "replace"), 60)  # (one line, printable)
+        assert start and f"it starts {start!r}" in message
+    else:
+        assert "an empty body" in message
+    assert error.request is not None and error.response is not None
+    assert error.response.status_code == 200

@@ -499,5 +499,5 @@ def test_repr_and_pool_timeout_message() -> None:
     assert isinstance(error, restwell.PoolTimeout)
     assert str(error) == (
         "no connection to http://one.example:80 became free within 0.5 s (1 open, limit 2); "
-        "raise Limits(max_connections=...) or Timeout(pool=...)"
+        "increase Limits(max_connections=...) or Timeout(pool=...)"
     )

@@ -17,12 +17,13 @@ EXPECTED = {
     "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
     "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2", "Proxy",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
-    "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
+    "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "JSONDecodeError", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
     "ReadError", "ReadTimeout", "RemoteProtocolError", "Request", "RequestError", "Response",
     "ResponseNotRead", "RestwellError", "Retry", "StreamClosed", "StreamConsumed", "StreamError",
     "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
-    "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
+    "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "codes", "delete",
+    "get",
     "head", "options", "patch", "post", "put", "request",
 }
 

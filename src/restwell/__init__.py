@@ -54,30 +54,36 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from ._client._async import AsyncClient
     from ._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
     from ._io._sync._transport import BaseTransport, HTTPTransport
+    from ._models._codes import codes
+    from ._models._problems import JSONDecodeError
 
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
     "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client", "ClientClosed",
     "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
     "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
-    "InvalidURL", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError",
-    "Proxy", "ProxyError", "ReadError", "ReadTimeout", "RemoteProtocolError", "Request",
-    "RequestError", "Response", "ResponseNotRead", "RestwellError", "Retry", "StreamClosed",
-    "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException", "TooManyRedirects",
-    "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout",
-    "__version__", "delete", "get", "head", "options", "patch", "post", "put", "request"
+    "InvalidURL", "JSONDecodeError", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout",
+    "ProtocolError", "Proxy", "ProxyError", "ReadError", "ReadTimeout", "RemoteProtocolError",
+    "Request", "RequestError", "Response", "ResponseNotRead", "RestwellError", "Retry",
+    "StreamClosed", "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException",
+    "TooManyRedirects", "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError",
+    "WriteTimeout", "__version__", "codes", "delete", "get", "head", "options", "patch", "post",
+    "put", "request"
 ]
 
 
 _ASYNC = {"AsyncClient": "_client._async", "AsyncBaseTransport": "_io._async._transport",
           "AsyncHTTPTransport": "_io._async._transport", "BaseTransport": "_io._sync._transport",
-          "HTTPTransport": "_io._sync._transport"}
+          "HTTPTransport": "_io._sync._transport", "JSONDecodeError": "_models._problems",
+          "codes": "_models._codes"}
 
 
 def __getattr__(name: str) -> typing.Any:
     # The async half loads on first use: importing asyncio would double restwell's import time
     # for programs that never use it. The sockets half (transports, connections, the parser,
     # TLS settings) loads when the first Client is made, or when its classes are asked for.
+    # JSONDecodeError (it subclasses json's, so it imports json) and codes (an enum of 60
+    # members) load on first use too.
     module = _ASYNC.get(name)
     if module is None:
         raise AttributeError(f"module 'restwell' has no attribute {name!r}")

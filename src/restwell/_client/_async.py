@@ -35,8 +35,9 @@ class AsyncClient(BaseClient):
 
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
-    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
-    every setting but the transport's may also be given per call."""
+    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
+    default_encoding=...)``;
+    every setting but the transport's and ``default_encoding`` may also be given per call."""
 
     _transport: AsyncBaseTransport
     _asynchronous = True
@@ -88,6 +89,8 @@ class AsyncClient(BaseClient):
             self._check_open()
         if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = await self._transport.handle_async_request(request, stream)
+            if self.default_encoding != "utf-8":  # (the class default: most clients store nothing)
+                response.default_encoding = self.default_encoding
             if self._settled(response):
                 return response
             flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
@@ -108,6 +111,8 @@ class AsyncClient(BaseClient):
             try:
                 if kind == SEND:
                     reply = await self._transport.handle_async_request(a, b)
+                    if self.default_encoding != "utf-8":
+                        reply.default_encoding = self.default_encoding
                 elif kind == CALL:
                     await _call(a, b)
                 elif kind == CLOSE:

@@ -26,7 +26,7 @@ from .._models._exceptions import ClientClosed, InvalidURL
 from .._models._headers import _KNOWN_METHODS, Headers, HeaderTypes, check_method
 from .._models._proxy import ProxyTypes, routes_for, routes_from_env
 from .._models._request import _BODY_METHODS, _FRAMING, Request, set_length
-from .._models._response import Response
+from .._models._response import DefaultEncoding, Response
 from .._models._retry import RetryTypes, to_retry
 from .._models._urls import URL, QueryParams
 from .._version import __version__
@@ -69,8 +69,12 @@ class BaseClient:
         proxy: ProxyTypes | UnsetType = UNSET,
         proxy_auth: tuple[str, str] | None = None,
         retries: RetryTypes = None,
+        default_encoding: DefaultEncoding = "utf-8",
     ) -> None:
         self.base_url = base_url_of(base_url)
+        # The text encoding of responses that name none: a codec, or a function of the body
+        # that names one (charset detection); the client hands it to each response.
+        self.default_encoding = default_encoding
         self.retries = to_retry(retries)
         # An explicit proxy= (None included: "go direct") wins over the environment.
         self._proxy_auth = proxy_auth

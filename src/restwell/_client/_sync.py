@@ -31,8 +31,9 @@ class Client(BaseClient):
 
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
-    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
-    every setting but the transport's may also be given per call."""
+    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
+    default_encoding=...)``;
+    every setting but the transport's and ``default_encoding`` may also be given per call."""
 
     _transport: BaseTransport
 
@@ -85,6 +86,8 @@ class Client(BaseClient):
             self._check_open()
         if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = self._transport.handle_request(request, stream)
+            if self.default_encoding != "utf-8":  # (the class default: most clients store nothing)
+                response.default_encoding = self.default_encoding
             if self._settled(response):
                 return response
             flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
@@ -105,6 +108,8 @@ class Client(BaseClient):
             try:
                 if kind == SEND:
                     reply = self._transport.handle_request(a, b)
+                    if self.default_encoding != "utf-8":
+                        reply.default_encoding = self.default_encoding
                 elif kind == CALL:
                     a(b)
                 elif kind == CLOSE:

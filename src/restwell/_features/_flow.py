@@ -170,7 +170,7 @@ def _follow(
         if len(history) >= limit:
             yield CLOSE, response, None
             raise TooManyRedirects(
-                f"more than {limit} redirects, last to {request.url.redacted()}; raise "
+                f"more than {limit} redirects, last to {request.url.redacted()}; increase "
                 "max_redirects=... if the chain is meant to be that long",
                 request=request, history=[*history, response],
             )

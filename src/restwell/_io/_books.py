@@ -251,6 +251,6 @@ class PoolBook(typing.Generic[C]):
     def _timeout_error(self, key: PoolKey, timeout: float | None) -> PoolTimeout:
         return PoolTimeout(
             f"no connection to {key[0]}://{key[1]}:{key[2]} became free within "
-            f"{timeout} s ({self._total} open, limit {self._max_total}); raise "
+            f"{timeout} s ({self._total} open, limit {self._max_total}); increase "
             "Limits(max_connections=...) or Timeout(pool=...)"
         )

@@ -62,7 +62,7 @@ def map_error(
         hit_deadline = deadline is not None and time.monotonic() >= deadline - 0.005
         limit = "the total deadline" if hit_deadline else f"the {phase} timeout"
         error = timeout_cls(
-            f"timed out {doing} {where} ({limit}); raise restwell.Timeout"
+            f"timed out {doing} {where} ({limit}); increase restwell.Timeout"
             f"({'total' if hit_deadline else phase}=...) "
             "if the server is known to be slow",
             request=request,

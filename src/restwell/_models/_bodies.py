@@ -18,6 +18,8 @@ class Rechunker:
     __slots__ = ("_buffer", "_size")
 
     def __init__(self, size: int | None) -> None:
+        if size is not None and size < 1:  # (0 would cut empty pieces forever)
+            raise ValueError(f"chunk_size must be a positive number of bytes or None, not {size}")
         self._size = size
         self._buffer = bytearray()
 
@@ -73,24 +75,49 @@ class BodyDecoder:
         if self._max is not None and self._size > self._max:
             raise DecodingError(
                 f"the decoded body is larger than {self._max} bytes; iterate it with "
-                "iter_bytes() instead of read(), or raise Limits(max_decompressed_size=...)"
+                "iter_bytes() instead of read(), or increase Limits(max_decompressed_size=...)"
             )
         return self._rechunk.feed(data)
 
 
 class LineSplitter:
-    """Text in, whole lines out (without their line ending)."""
+    """Text in, whole lines out, without their line ending. A line ends at ``\n``, ``\r\n``
+    or ``\r`` only: not at the other breaks ``str.splitlines`` knows (U+2028, U+2029, U+0085,
+    ``\x0b``, ``\x0c``, ``\x1c``-``\x1e``), which JSON allows inside strings. The text may be
+    cut anywhere, a CRLF included: a CR that ends one piece ends its line at once, and an LF
+    that starts the next piece is then its second half, not an empty line. Pure: the sync and
+    async iterators of ``Response`` both feed it."""
 
-    __slots__ = ("_pending",)
+    __slots__ = ("_after_cr", "_pending")
 
     def __init__(self) -> None:
-        self._pending = ""
+        self._pending: list[str] = []  # the start of a line not ended yet
+        self._after_cr = False  # the last piece ended with CR: an LF next belongs to it
 
     def feed(self, text: str) -> list[str]:
-        lines = (self._pending + text).splitlines(keepends=True)
-        self._pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        return [line.rstrip("\r\n") for line in lines]
+        if self._after_cr and text:
+            self._after_cr = False
+            if text[0] == "\n":
+                text = text[1:]
+        if not text:
+            return []
+        self._after_cr = text[-1] == "\r"
+        parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = self._pending
+        if len(parts) == 1:  # no line ended: a long line costs no rescan
+            pending.append(text)
+            return []
+        last = parts.pop()
+        if pending:
+            parts[0] = "".join(pending) + parts[0]
+            pending.clear()
+        if last:
+            pending.append(last)
+        return parts
 
     def flush(self) -> list[str]:
-        tail, self._pending = self._pending, ""
+        tail = "".join(self._pending)
+        self._pending = []
+        self._after_cr = False
         return [tail] if tail else []
+

@@ -100,6 +100,10 @@ class Timeout:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Timeout is frozen; build a new one")
 
+    def __setstate__(self, state: tuple[None, dict[str, typing.Any]]) -> None:
+        for name, value in state[1].items():  # (unpickling: past the frozen __setattr__)
+            object.__setattr__(self, name, value)
+
     def _astuple(self) -> tuple[float | None, ...]:
         return (self.connect, self.read, self.write, self.pool, self.total)
 
@@ -179,6 +183,10 @@ class Limits:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Limits is frozen; build a new one")
+
+    def __setstate__(self, state: tuple[None, dict[str, typing.Any]]) -> None:
+        for name, value in state[1].items():  # (unpickling: past the frozen __setattr__)
+            object.__setattr__(self, name, value)
 
     def _astuple(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in Limits.__slots__)

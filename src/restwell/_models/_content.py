@@ -46,6 +46,15 @@ class BodyStream:
             except (OSError, io.UnsupportedOperation):
                 self._start = None
 
+    def __getstate__(self) -> dict[str, typing.Any]:
+        # A pickled request keeps its body's length, not the file or iterator: sending it
+        # again raises StreamConsumed, as a spent iterator does.
+        return {"length": self.length}
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        self.source, self.length, self.progress = None, state["length"], None
+        self._used, self._start = True, None
+
     @property
     def is_file(self) -> bool:
         return hasattr(self.source, "read")

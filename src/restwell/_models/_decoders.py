@@ -239,7 +239,7 @@ def decode_all(data: bytes, content_encoding: str, max_size: int | None) -> byte
         if max_size is not None and size > max_size:
             raise DecodingError(
                 f"the decoded body is larger than {max_size} bytes; stream it with "
-                "client.stream(), or raise Limits(max_decompressed_size=...)"
+                "client.stream(), or increase Limits(max_decompressed_size=...)"
             )
         out.append(piece)
     return b"".join(out)

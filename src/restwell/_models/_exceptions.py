@@ -25,14 +25,16 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │   │   │       └── IncompleteBodyError  the body ended before its declared length
     │   │   ├── ProxyError            the proxy refused or failed (has .status_code)
     │   │   └── UnsupportedProtocol   a scheme other than http or https
-    │   ├── DecodingError             the body could not be decompressed or decoded
+    │   ├── DecodingError             the body could not be decompressed (or grew too large)
     │   ├── AuthError                 authentication could not be completed (token endpoint)
     │   └── TooManyRedirects
     ├── HTTPStatusError               raise_for_status() on a 4xx or 5xx (has .request, .response)
+    ├── JSONDecodeError               .json() of a body that is not JSON (also json.JSONDecodeError,
+    │                                 so a ValueError; in _problems, which imports json)
     ├── InvalidURL                    (also a ValueError)
     ├── InvalidHeader                 (also a ValueError) CR, LF, NUL or another CTL in a header
     ├── StreamError
-    │   ├── StreamConsumed            a one-shot body was already read
+    │   ├── StreamConsumed            a one-shot body was already read or iterated
     │   ├── StreamClosed
     │   └── ResponseNotRead           .content of a streamed response before .read()
     └── ClientClosed                  the client was used after close()
@@ -150,7 +152,8 @@ class UnsupportedProtocol(TransportError):
 
 
 class DecodingError(RequestError):
-    """The body could not be decompressed (or grew too large), or is not valid JSON."""
+    """The body could not be decompressed (or grew too large), or its Content-Encoding is not
+    one restwell decodes. (A body that is not JSON is a ``JSONDecodeError``.)"""
 
 
 class AuthError(RequestError):
@@ -171,9 +174,9 @@ class TooManyRedirects(RequestError):
 class HTTPStatusError(RestwellError):
     """A 4xx or 5xx status, raised by ``Response.raise_for_status()``."""
 
-    def __init__(self, message: str, *, request: Request, response: Response) -> None:
+    def __init__(self, message: str, *, request: Request | None, response: Response) -> None:
         super().__init__(message)
-        self.request = request
+        self.request = request  # (None for a Response built by hand without one)
         self.response = response
 
 
@@ -190,7 +193,8 @@ class StreamError(RestwellError, RuntimeError):
 
 
 class StreamConsumed(StreamError):
-    """A one-shot body was already read: a response body iterated twice, an iterator body resent."""
+    """A one-shot body was already read: a streamed response body iterated twice, or read()
+    after it was iterated, ``iter_raw()`` after ``read()``, an iterator request body resent."""
 
 
 class StreamClosed(StreamError):

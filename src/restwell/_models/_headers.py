@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ._exceptions import InvalidHeader, LocalProtocolError
 
-__all__ = ["Headers", "HeaderTypes", "check_header", "check_method"]
+__all__ = ["Headers", "HeaderTypes", "check_header", "check_method", "parse_links"]
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -81,6 +81,23 @@ def reason_of(head: bytes) -> bytes:
     end = head.find(b"\r\n")
     parts = (head if end < 0 else head[:end]).split(b" ", 2)
     return parts[2] if len(parts) > 2 else b""
+
+
+_LINK = re.compile(r"\s*<([^>]*)>\s*((?:;[^,]*)?)(?:,|$)")
+
+
+def parse_links(value: str) -> dict[str, dict[str, str]]:
+    """A ``Link`` field (RFC 8288) by ``rel`` (else by URL), each link's parameters with
+    its ``url``, as requests and httpx give them: ``{"next": {"url": ..., "rel": "next"}}``."""
+    links: dict[str, dict[str, str]] = {}
+    for url, params in _LINK.findall(value):
+        link = {"url": url.strip()}
+        for param in params.split(";"):
+            key, eq, val = param.partition("=")
+            if eq and key.strip():
+                link[key.strip().lower()] = val.strip().strip('"')
+        links[link.get("rel") or link["url"]] = link
+    return links
 
 
 def check_method(method: str) -> str:

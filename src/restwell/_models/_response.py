@@ -2,72 +2,48 @@
 
 A Response's body arrives one of two ways: whole (``_raw_body``, the fast path for ordinary
 calls: one join, decoded on first access) or as a stream of raw chunks (``client.stream()``),
-decoded chunk by chunk with bounded output. Response headers stay as the raw head until
-``.headers`` is first read: most calls only want ``.json()``."""
+decoded chunk by chunk with bounded output. Reading, iterating and closing the body, and the
+rules for a streamed one, are ``_stream.Body``'s; what a failed response says (the messages
+of ``raise_for_status()`` and ``json()``) is ``_problems``'. Response headers stay as the raw
+head until ``.headers`` is first read: most calls only want ``.json()``."""
 
 from __future__ import annotations
 
 import codecs
 import typing
 
-from ._bodies import BodyDecoder, LineSplitter, Rechunker
-from ._decoders import decode_all
-from ._exceptions import (
-    DecodingError,
-    HTTPStatusError,
-    ResponseNotRead,
-    StreamClosed,
-    StreamConsumed,
-)
-from ._headers import Headers, HeaderTypes, parse_fields, reason_of
+from ._exceptions import HTTPStatusError
+from ._headers import Headers, HeaderTypes, parse_fields, parse_links, reason_of
 from ._json import _CHOSEN as _DECODER
-from ._json import loads
-from ._request import Request
+from ._json import dumps, loads
+from ._stream import AsyncByteStream, Body, Buffered, ByteStream
 from ._urls import URL
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import datetime
 
-__all__ = ["Response", "ByteStream", "AsyncByteStream"]
+from ._request import Request
+
+__all__ = ["Response", "ByteStream", "AsyncByteStream", "DefaultEncoding"]
+
+# A codec name, or a function given the body that names one (charset detection; None: UTF-8).
+DefaultEncoding = typing.Union[str, typing.Callable[[bytes], str | None]]
 
 
-class ByteStream(typing.Protocol):
-    """What a sync transport hands a Response for a streamed body: raw chunks, then close()."""
-
-    def __iter__(self) -> typing.Iterator[bytes]: ...
-
-    def close(self) -> None: ...
-
-
-class AsyncByteStream(typing.Protocol):
-    """The async twin: raw chunks by ``async for``; ``close()`` needs no await."""
-
-    def __aiter__(self) -> typing.AsyncIterator[bytes]: ...
-
-    def close(self) -> None: ...
-
-
-class Response:
+class Response(Body):
     """An HTTP response. Use it as a context manager, or read it, to release its connection."""
 
     # Class-level defaults: a response off the wire sets only what differs (hot path).
     _reason_phrase: str | None = None
     http_version = "HTTP/1.1"
-    max_decompressed_size: int | None = 256 * 1024 * 1024
     _headers: Headers | None = None
     _raw_headers: list[tuple[bytes, bytes]] | None = None
-    _raw_head: bytes | None = None
-    _lower_head = ""  # _raw_head, lower-cased (responses off the wire)
-    _raw_body: bytes | None = None
-    _content: bytes | None = None
-    _stream: ByteStream | None = None
-    _astream: AsyncByteStream | None = None
-    _started = 0.0
-    _elapsed = 0.0
-    _closed = True
-    _consumed = True
     _history: list[Response] | None = None
     _extensions: dict[str, typing.Any] | None = None
+    _encoding: str | None = None  # set by the caller
+    _detected: str | None = None  # what a callable default_encoding said of the whole body
+    # The text encoding when the response names none: the client's default_encoding.
+    default_encoding: DefaultEncoding = "utf-8"
     # What retries led to this response: (status or exception name, seconds waited) each.
     retries: typing.Sequence[tuple[int | str, float]] = ()
     request: Request  # a Response built by hand may lack one until a client sends it
@@ -78,6 +54,8 @@ class Response:
         *,
         headers: HeaderTypes = None,
         content: bytes | str | None = None,
+        text: str | None = None,
+        json: typing.Any = None,
         stream: ByteStream | None = None,
         request: Request | None = None,
         reason_phrase: str = "",
@@ -88,9 +66,17 @@ class Response:
         self.http_version = http_version
         self.request = request  # type: ignore[assignment]
         self._headers = Headers(headers)
+        kind = None
+        if text is not None:  # (httpx's shorthands, for MockTransport handlers)
+            content, kind = text, "text/plain; charset=utf-8"
+        elif json is not None:
+            content, kind = dumps(json), "application/json"
+        if kind is not None and "content-type" not in self._headers:
+            self._headers["Content-Type"] = kind
         if isinstance(content, str):
             content = content.encode("utf-8")
         self._content = b"" if content is None and stream is None else content
+        self._downloaded = len(self._content or b"")
         self._stream = stream
         self._closed = self._consumed = stream is None
 
@@ -112,6 +98,17 @@ class Response:
         if not complete:
             self._closed = self._consumed = False
         return self
+
+    def _hold(self, asynchronous: bool) -> None:
+        """A body read whole with its head, for a caller who asked for a stream: handed over
+        as a stream of one chunk, so the response behaves as a streamed one of any size."""
+        buffered = Buffered(self._raw_body or b"")
+        if asynchronous:
+            self._astream = buffered
+        else:
+            self._stream = buffered
+        self._raw_body = None
+        self._closed = self._consumed = False
 
     @property
     def history(self) -> list[Response]:
@@ -168,8 +165,16 @@ class Response:
         return headers
 
     @property
+    def links(self) -> dict[str, dict[str, str]]:
+        """The ``Link`` fields (RFC 8288) by ``rel``: ``r.links["next"]["url"]`` pages on
+        through GitHub's lists; {} without any."""
+        return parse_links(",".join(self.headers.get_list("link")))
+
+    @property
     def url(self) -> URL:
         """The URL of the request this answers (after redirects, the last one's)."""
+        if self.request is None:
+            raise RuntimeError("this Response was built without a request, so it has no URL")
         return self.request.url
 
     @property
@@ -180,9 +185,19 @@ class Response:
         return datetime.timedelta(seconds=self._elapsed)
 
     @property
+    def is_informational(self) -> bool:
+        """True for a 1xx status."""
+        return 100 <= self.status_code < 200
+
+    @property
     def is_success(self) -> bool:
         """True for a 2xx status."""
         return 200 <= self.status_code < 300
+
+    @property
+    def ok(self) -> bool:
+        """True for a status below 400, as in requests (``is_success`` is 2xx only)."""
+        return self.status_code < 400
 
     @property
     def is_redirect(self) -> bool:
@@ -192,19 +207,19 @@ class Response:
         )
 
     @property
+    def is_client_error(self) -> bool:
+        """True for a 4xx status."""
+        return 400 <= self.status_code < 500
+
+    @property
+    def is_server_error(self) -> bool:
+        """True for a 5xx status."""
+        return 500 <= self.status_code < 600
+
+    @property
     def is_error(self) -> bool:
         """True for a 4xx or 5xx status."""
         return self.status_code >= 400
-
-    @property
-    def is_closed(self) -> bool:
-        """True once it holds no connection: a read response always, a streamed one once closed."""
-        return self._closed
-
-    @property
-    def is_stream_consumed(self) -> bool:
-        """True once the body was read or iterated (always, for a response not streamed)."""
-        return self._consumed
 
     @property
     def charset_encoding(self) -> str | None:
@@ -215,17 +230,42 @@ class Response:
         for param in content_type.split(";")[1:]:
             key, _, value = param.partition("=")
             if key.strip().lower() == "charset":
-                value = value.strip().strip("\"'")
-                try:
-                    return str(codecs.lookup(value).name)
-                except LookupError:
-                    return None
+                return _codec(value.strip().strip("\"'"))
         return None
 
     @property
     def encoding(self) -> str:
-        """The text encoding: the charset parameter, UTF-8 for JSON and when none is given."""
-        return self.charset_encoding or "utf-8"
+        """The text encoding of ``text`` and ``iter_text()``: the one you set, else the
+        charset parameter, else UTF-8 for JSON (RFC 8259), else the client's
+        ``default_encoding`` (UTF-8 unless set; a callable one is given the body, and says
+        UTF-8 until a streamed body is read)."""
+        return self._text_codec(None) or "utf-8"
+
+    @encoding.setter
+    def encoding(self, value: str | None) -> None:
+        """Decode ``text`` in this codec from now on (None: as the response says); a text
+        read before is decoded again, as in requests. LookupError for an unknown codec."""
+        self._encoding = None if value is None else str(codecs.lookup(value).name)
+
+    def _text_codec(self, sample: bytes | None) -> str | None:
+        """The codec for the text; for a callable default_encoding while the body is not in
+        memory, what it says of ``sample`` (None without one: ``iter_text`` then shows it the
+        start of the body)."""
+        name = self._encoding or self.charset_encoding
+        if name:
+            return name
+        kind = (self.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        if kind == "application/json" or kind.endswith("+json"):
+            return "utf-8"
+        if self._detected is not None:
+            return self._detected
+        default = self.default_encoding
+        if isinstance(default, str):
+            return default
+        if self._content is None and self._raw_body is None:
+            return None if sample is None else _codec(default(sample)) or "utf-8"
+        self._detected = _codec(default(self.content)) or "utf-8"
+        return self._detected
 
     # -- body ----------------------------------------------------------------------------------
 
@@ -245,30 +285,15 @@ class Response:
         return value
 
     @property
-    def content(self) -> bytes:
-        """The body, decompressed (else DecodingError); ResponseNotRead if streamed and not read."""
-        if self._content is None:
-            if self._raw_body is None:
-                raise ResponseNotRead(
-                    "this streamed response was not read; call .read() or iterate it first"
-                )
-            # (most heads off the wire name no coding: ruled out here without a call)
-            encoding = (None if self._raw_head is not None
-                        and "content-encoding" not in self._lower_head
-                        else self._encoding_header())
-            raw, self._raw_body = self._raw_body, None
-            self._content = (
-                decode_all(raw, encoding, self.max_decompressed_size) if encoding else raw
-            )
-        return self._content
-
-    @property
     def text(self) -> str:
         """``content`` as text in ``encoding``; bytes that do not decode are replaced."""
-        return self.content.decode(self.encoding, "replace")
+        content = self.content
+        return content.decode(self._text_codec(None) or "utf-8", "replace")
 
     def json(self, **kwargs: typing.Any) -> typing.Any:
-        """``content`` parsed as JSON (kwargs go to ``json.loads``); DecodingError if not JSON."""
+        """``content`` parsed as JSON (kwargs go to ``json.loads``); ``JSONDecodeError``
+        (a ``ValueError``, not a ``RequestError``) naming the URL, status, content type and
+        start of the body if it is not JSON."""
         content = self.content
         try:
             if not kwargs:  # UTF-8 (RFC 8259); see _json. Its chosen decoder once there is
@@ -285,215 +310,55 @@ class Response:
                 return json.loads(content)
             except ValueError as exc:
                 error = exc
-        snippet = content[:80].decode("utf-8", "replace")
-        raise DecodingError(
-            f"the body of {self.request.method} {self.request.url.redacted()} "
-            f"({self.status_code}) is not valid JSON: {error}; it starts {snippet!r}",
-            request=self.request,
-        ) from None
+        from ._problems import json_error
 
-    def read(self) -> bytes:
-        """Read a streamed body to the end and close it; return ``content`` (for any response)."""
-        if self._content is None and self._raw_body is None:
-            decode = self._whole_decoder()
-            pieces = [piece for chunk in self.iter_raw() for piece in decode.feed(chunk)]
-            self._content = b"".join([*pieces, *decode.flush()])
-        return self.content
+        raise json_error(self, content, error) from None
 
-    def _whole_decoder(self) -> BodyDecoder:
-        return BodyDecoder(self._encoding_header(), None, self.max_decompressed_size)
+    # -- pickling ------------------------------------------------------------------------------
 
-    def _stored_raw(self) -> bytes:
-        """The body read earlier, for a second iteration; StreamConsumed if it was not kept."""
-        if self._content is not None or self._raw_body is not None:
-            return self._raw_body if self._raw_body is not None else self._content or b""
-        raise StreamConsumed("the response body was already read")
+    def __getstate__(self) -> dict[str, typing.Any]:
+        """A response pickles as it is, body included, unless the body is still on an open
+        connection: ResponseNotRead then (``read()`` it first)."""
+        if self._content is None and self._raw_body is None and not self._closed:
+            error = self._unread()
+            raise type(error)(f"cannot pickle a response whose body is still streaming: {error}")
+        state = self.__dict__.copy()
+        for name in ("_stream", "_astream", "_started", "_closed"):
+            state.pop(name, None)
+        if callable(self.default_encoding):  # (a function may not pickle: keep its answer)
+            state.pop("default_encoding")
+            if self._content is not None or self._raw_body is not None:
+                state["_detected"] = self._text_codec(None)
+        return state
 
-    def iter_raw(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
-        """The body still content-encoded; a streamed one off the connection, once, then closed."""
-        if self._consumed:
-            yield from Rechunker(chunk_size).all([self._stored_raw()])
-            return
-        if self._stream is None:
-            raise StreamClosed("the response is closed" if self._astream is None else
-                               "this response came from an AsyncClient: use aiter_raw()")
-        self._consumed = True
-        rechunk = Rechunker(chunk_size)
-        try:
-            for chunk in self._stream:
-                yield from rechunk.feed(chunk)
-            yield from rechunk.flush()
-        finally:
-            self.close()
-
-    def iter_bytes(self, chunk_size: int | None = None) -> typing.Iterator[bytes]:
-        """The body decompressed, in ``chunk_size`` pieces; a streamed one as it arrives, once."""
-        if self._content is not None:
-            yield from Rechunker(chunk_size).all([self._content])
-            return
-        decode = BodyDecoder(self._encoding_header(), chunk_size)
-        for chunk in self.iter_raw():
-            yield from decode.feed(chunk)
-        yield from decode.flush()
-
-    def iter_text(self, chunk_size: int | None = None) -> typing.Iterator[str]:
-        """``iter_bytes()`` as text in ``encoding``; bytes that do not decode are replaced."""
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
-        for chunk in self.iter_bytes(chunk_size):
-            text = decoder.decode(chunk)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
-
-    def iter_lines(self) -> typing.Iterator[str]:
-        """``iter_text()`` cut into lines, without their line endings."""
-        lines = LineSplitter()
-        for text in self.iter_text():
-            yield from lines.feed(text)
-        yield from lines.flush()
-
-    def close(self) -> None:
-        """Release the connection; a streamed body not read to the end closes it, never reused."""
-        if not self._closed:
-            self._closed = True
-            stream = self._stream if self._stream is not None else self._astream
-            if stream is not None:
-                stream.close()
-            if self._started and not self._elapsed:
-                import time
-
-                self._elapsed = time.perf_counter() - self._started
-
-    # -- the async twins (a response from an AsyncClient) --------------------------------------
-
-    async def aread(self) -> bytes:
-        """``read()`` for a response from an AsyncClient."""
-        if self._content is None and self._raw_body is None:
-            decode = self._whole_decoder()
-            pieces = [piece async for chunk in self.aiter_raw() for piece in decode.feed(chunk)]
-            self._content = b"".join([*pieces, *decode.flush()])
-        return self.content
-
-    async def aiter_raw(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
-        """``iter_raw()`` for a response from an AsyncClient."""
-        if self._consumed:
-            for chunk in Rechunker(chunk_size).all([self._stored_raw()]):
-                yield chunk
-            return
-        if self._astream is None:
-            raise StreamClosed("the response is closed" if self._stream is None else
-                               "this response came from a sync Client: use iter_raw()")
-        self._consumed = True
-        rechunk = Rechunker(chunk_size)
-        try:
-            async for chunk in self._astream:
-                for piece in rechunk.feed(chunk):
-                    yield piece
-            for piece in rechunk.flush():
-                yield piece
-        finally:
-            self.close()
-
-    async def aiter_bytes(self, chunk_size: int | None = None) -> typing.AsyncIterator[bytes]:
-        """``iter_bytes()`` for a response from an AsyncClient."""
-        if self._content is not None:
-            for chunk in Rechunker(chunk_size).all([self._content]):
-                yield chunk
-            return
-        decode = BodyDecoder(self._encoding_header(), chunk_size)
-        async for chunk in self.aiter_raw():
-            for piece in decode.feed(chunk):
-                yield piece
-        for piece in decode.flush():
-            yield piece
-
-    async def aiter_text(self, chunk_size: int | None = None) -> typing.AsyncIterator[str]:
-        """``iter_text()`` for a response from an AsyncClient."""
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
-        async for chunk in self.aiter_bytes(chunk_size):
-            text = decoder.decode(chunk)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
-
-    async def aiter_lines(self) -> typing.AsyncIterator[str]:
-        """``iter_lines()`` for a response from an AsyncClient."""
-        lines = LineSplitter()
-        async for text in self.aiter_text():
-            for line in lines.feed(text):
-                yield line
-        for line in lines.flush():
-            yield line
-
-    async def aclose(self) -> None:
-        """``close()``, to await in async code (closing never blocks)."""
-        self.close()
-
-    async def __aenter__(self) -> Response:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        self.close()
-
-    def __enter__(self) -> Response:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.close()
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        self.__dict__.update(state)
 
     # -- errors --------------------------------------------------------------------------------
 
     def raise_for_status(self) -> Response:
-        """Raise HTTPStatusError for 4xx and 5xx; return the response otherwise."""
+        """Raise HTTPStatusError for 4xx and 5xx, its message the status, the request and
+        the API's own explanation (sanitized; an HTML page by its title); return the response
+        otherwise."""
         if self.status_code < 400:
             return self
-        kind = "client error" if self.status_code < 500 else "server error"
-        request = self.request
-        reason = f" {self.reason_phrase}" if self.reason_phrase else ""
-        message = (
-            f"{self.status_code}{reason} ({kind}) for "
-            f"{request.method} {request.url.redacted()}"
-        )
-        detail = self._error_detail()
-        if detail:
-            message += f": {detail}"
-        raise HTTPStatusError(message, request=request, response=self)
+        from ._problems import status_message
 
-    def _error_detail(self) -> str:
-        if self._content is None and self._raw_body is None:
-            return ""  # a streamed body that was not read: do not read it behind the caller
-        try:
-            text = self.text
-        except DecodingError:
-            return ""
-        if text.lstrip().startswith("{"):
-            try:
-                body = self.json()
-            except DecodingError:
-                body = None
-            if isinstance(body, dict):
-                for key in ("message", "detail", "title", "error_description", "error"):
-                    if isinstance(body.get(key), str):
-                        return str(body[key])[:200]
-        return text[:200].strip()
+        raise HTTPStatusError(status_message(self), request=self.request, response=self)
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
 
 
-_REASONS = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently",
-    302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
-    308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 422: "Unprocessable Content",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout",
-}
-
-
 def _reason(status: int) -> str:
-    return _REASONS.get(status, "")
+    from ._codes import codes
+
+    return codes.get_reason_phrase(status)
+
+
+def _codec(name: typing.Any) -> str | None:
+    """A codec name as Python spells it; None for one it does not know."""
+    try:
+        return str(codecs.lookup(name).name) if name else None
+    except (LookupError, TypeError, ValueError):
+        return None

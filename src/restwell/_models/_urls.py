@@ -303,6 +303,14 @@ class URL:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("URL is immutable; use copy_with()")
 
+    def __getstate__(self) -> dict[str, typing.Any]:
+        return {name: getattr(self, name) for name in _COMPONENTS}
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        for name in _COMPONENTS:
+            object.__setattr__(self, name, state[name])
+        _clear_caches(self)
+
     # -- derived views -------------------------------------------------------------------------
 
     @property

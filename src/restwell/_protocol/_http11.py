@@ -152,7 +152,7 @@ class ResponseParser:
             if self._head_bytes > self._max_head:
                 raise RemoteProtocolError(
                     f"the response head is larger than {self._max_head} bytes; "
-                    "raise Limits(max_header_bytes=...) if this server really sends that much"
+                    "increase Limits(max_header_bytes=...) if this server really sends that much"
                 )
         elif self.complete:
             return  # (what a whole response spent on framing can no longer grow)
@@ -282,7 +282,7 @@ class ResponseParser:
             self._fail(
                 RemoteProtocolError(
                     f"the response has more than {self._max_count} header fields; "
-                    "raise Limits(max_header_count=...) if that is expected"
+                    "increase Limits(max_header_count=...) if that is expected"
                 )
             )
         return head

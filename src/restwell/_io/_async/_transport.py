@@ -137,6 +137,8 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         if limits.max_decompressed_size != Response.max_decompressed_size:
             response.max_decompressed_size = limits.max_decompressed_size
         response._elapsed = time.perf_counter() - started
+        if stream:  # it came whole with its head: streamed all the same (_models/_stream)
+            response._hold(True)
         return response
 
     def _release(self, conn: AsyncConnection, reusable: bool) -> None:

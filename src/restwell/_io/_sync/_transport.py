@@ -119,6 +119,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
         if self._limits.max_decompressed_size != DEFAULT_CAP:
             response.max_decompressed_size = self._limits.max_decompressed_size
         response._elapsed = time.perf_counter() - started
+        if stream:  # it came whole with its head: streamed all the same (_models/_stream)
+            response._hold(False)
         return response
 
     def _exchange(
