@@ -28,8 +28,9 @@ class Request:
 
     # Slots, not an instance dict: the transports read a request's fields on every call, and
     # slot reads measured about 1,000 instructions a GET fewer.
-    __slots__ = ("_deadline", "_extensions", "body", "caller_cookies", "expect_continue",
-                 "for_auth", "headers", "method", "proxy", "retries", "routes", "timeout", "url")
+    __slots__ = ("_cache_off", "_deadline", "_extensions", "body", "caller_cookies",
+                 "expect_continue", "for_auth", "headers", "method", "proxy", "retries", "routes",
+                 "timeout", "url")
 
     method: str
     url: URL
@@ -54,6 +55,8 @@ class Request:
     # its retries, redirect hops and auth round trips. Set by the feature flow when the
     # timeout has a total, and read by the transports only then (unset otherwise).
     _deadline: float | None
+    # The call's cache=False (set only then: read with getattr, off the hot path).
+    _cache_off: bool
 
     def __init__(
         self,

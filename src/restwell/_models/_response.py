@@ -69,8 +69,8 @@ class Response:
     _consumed = True
     _history: list[Response] | None = None
     _extensions: dict[str, typing.Any] | None = None
-    # What retries led to this response: (status or exception name, seconds waited) each.
-    retries: typing.Sequence[tuple[int | str, float]] = ()
+    retries: typing.Sequence[tuple[int | str, float]] = ()  # (status or error, seconds waited)
+    cache_status: str | None = None  # with a client cache: "hit", "miss", "revalidated", "stale"
     request: Request  # a Response built by hand may lack one until a client sends it
 
     def __init__(
