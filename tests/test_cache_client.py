@@ -300,3 +300,33 @@ def test_head_and_redirects_through_the_cache(origin: Origin, make_client: Make)
 def test_a_bad_cache_setting_says_what_it_takes() -> None:
     with pytest.raises(TypeError, match="cache= takes True"):
         restwell.Client(cache=42)  # type: ignore[arg-type]
+
+
+class Broken:
+    """A storage whose every call fails, like a lost disk or server."""
+
+    def get(self, *args: object) -> None:
+        raise OSError("disk gone")
+
+    put = delete = get
+
+    def keys(self) -> typing.Iterator[str]:
+        raise OSError("disk gone")
+
+    def size(self) -> int:
+        raise OSError("disk gone")
+
+    async def aget(self, *args: object) -> None:
+        raise OSError("disk gone")
+
+    aput = adelete = aget
+
+
+def test_a_failing_storage_is_a_miss_never_an_error(origin: Origin, make_client: Make) -> None:
+    origin.routes["/a"] = fixed(200, [("Cache-Control", "max-age=60")], b"ok")
+    with make_client(cache=restwell.Cache(Broken())) as c:
+        for _ in range(2):
+            r = c.get(origin.url + "/a")
+            assert (r.text, r.cache_status) == ("ok", "miss")
+        c.post(origin.url + "/a")
+    assert origin.count("/a") == 3
