@@ -14,7 +14,8 @@ SRC = pathlib.Path(restwell.__file__).parent
 
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
-    "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
+    "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "Cache",
+    "CertificateVerifyError", "MemoryCache", "SQLiteCache",
     "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2", "Proxy",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "JSONDecodeError", "Limits",
@@ -28,7 +29,8 @@ EXPECTED = {
 }
 
 # The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.
-RANKS = {"_models": 0, "_protocol": 1, "_io": 2, "_features": 3, "_client": 4}
+# _storage (a feature's storage: memory, SQLite, Redis) is I/O, at _io's rank, beside it.
+RANKS = {"_models": 0, "_protocol": 1, "_io": 2, "_storage": 2, "_features": 3, "_client": 4}
 TOP = 5  # __init__, _api, testing: the public face
 DRIVERS = ("_io._sync", "_io._async")
 

@@ -5,6 +5,7 @@ import typing
 from ._api import delete, get, head, options, patch, post, put, request
 from ._client._sync import Client
 from ._features._auth import Auth, BasicAuth, BearerAuth
+from ._features._cache._config import Cache
 from ._features._cookies import Cookies
 from ._features._digest import DigestAuth
 from ._features._oauth2 import OAuth2
@@ -48,6 +49,8 @@ from ._models._request import Request
 from ._models._response import Response
 from ._models._retry import Retry
 from ._models._urls import URL
+from ._storage._memory import MemoryCache
+from ._storage._sqlite import SQLiteCache
 from ._version import __version__
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +62,8 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
-    "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client", "ClientClosed",
+    "BaseTransport", "BasicAuth", "BearerAuth", "Cache", "CertificateVerifyError", "Client",
+    "ClientClosed", "MemoryCache", "SQLiteCache",
     "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
     "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
     "InvalidURL", "JSONDecodeError", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout",

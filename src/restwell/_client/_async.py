@@ -9,7 +9,7 @@ import inspect
 import typing
 
 from .._features._flow import run
-from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, Flow
+from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
 from .._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
 from .._models._config import UNSET, TimeoutTypes, UnsetType
 from .._models._content import RequestContent, RequestData, RequestFiles
@@ -21,6 +21,7 @@ from .._models._retry import RetryTypes
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
+from ._caching import per_call
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -36,8 +37,8 @@ class AsyncClient(BaseClient):
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
     follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
-    default_encoding=...)``;
-    every setting but the transport's and ``default_encoding`` may also be given per call."""
+    default_encoding=..., cache=...)``; every setting but the transport's, ``default_encoding``
+    and ``cache`` may also be given per call (``cache=False`` turns the cache off for one call)."""
 
     _transport: AsyncBaseTransport
     _asynchronous = True
@@ -67,6 +68,7 @@ class AsyncClient(BaseClient):
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
+        cache: bool = True,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go)."""
@@ -75,6 +77,8 @@ class AsyncClient(BaseClient):
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
             expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
         )
+        if cache is not True:
+            per_call(request, cache)
         return await self.send(request, auth=auth, follow_redirects=follow_redirects,
                                max_redirects=max_redirects)
 
@@ -124,6 +128,8 @@ class AsyncClient(BaseClient):
                     await a.async_sleep(b)
                 elif kind == AUTH:
                     reply = await a.asend(b)
+                elif kind == STORE:
+                    reply = await a(*b)
                 elif kind == AUTH_END:
                     await a.aclose()
             except StopAsyncIteration:  # (AUTH: the auth flow has ended)
@@ -139,8 +145,8 @@ class AsyncClient(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
-        response = await self.send(self.build_request(method, url, **kwargs), stream=True,
-                                   **options)
+        request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        response = await self.send(request, stream=True, **options)
         try:
             yield response
         finally:

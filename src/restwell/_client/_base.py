@@ -31,6 +31,7 @@ from .._models._retry import RetryTypes, to_retry
 from .._models._urls import URL, QueryParams
 from .._version import __version__
 from ._build import CookieTypes, add_cookies, base_url_of, merge_params, merge_url, upload_options
+from ._caching import CacheTypes, to_cache
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._io._tls import CertTypes, VerifyTypes
@@ -40,7 +41,7 @@ USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 _URL_CACHE_SIZE = 512
 # send()'s own options, which the verbs pass on to request() instead of build_request().
-SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects"})
+SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects", "cache"})
 
 
 class BaseClient:
@@ -70,11 +71,13 @@ class BaseClient:
         proxy_auth: tuple[str, str] | None = None,
         retries: RetryTypes = None,
         default_encoding: DefaultEncoding = "utf-8",
+        cache: CacheTypes = None,
     ) -> None:
         self.base_url = base_url_of(base_url)
         # The text encoding of responses that name none: a codec, or a function of the body
         # that names one (charset detection); the client hands it to each response.
         self.default_encoding = default_encoding
+        self._cache = to_cache(cache)
         self.retries = to_retry(retries)
         # An explicit proxy= (None included: "go direct") wins over the environment.
         self._proxy_auth = proxy_auth
@@ -222,12 +225,13 @@ class BaseClient:
 
     def _plain(self, request: Request) -> bool:
         """Can this request go straight to the transport, with no feature before it (no
-        auth of any kind, no retries, no request hooks, its route known)? ``send`` asks only
-        when the call gave no ``auth=``. The netrc test is ``auth_for``'s, short-cut."""
+        auth of any kind, no retries, no request hooks, its route known, no cache)? ``send``
+        asks only when the call gave no ``auth=``. The netrc test is ``auth_for``'s, short-cut."""
         return (self.auth is None and not request.url.userinfo
                 and (self._netrc_hosts == {} or not self.trust_env)
                 and request.proxy is not UNSET and self.retries is None
-                and request.retries is UNSET and not self.event_hooks["request"])
+                and request.retries is UNSET and not self.event_hooks["request"]
+                and self._cache is None)
 
     def _settled(self, response: Response) -> bool:
         """Is a directly sent request's response the caller's as it is (no cookie to keep,

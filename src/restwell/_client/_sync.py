@@ -7,7 +7,7 @@ import contextlib
 import typing
 
 from .._features._flow import run
-from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, Flow
+from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
 from .._models._config import UNSET, TimeoutTypes, UnsetType
 from .._models._content import RequestContent, RequestData, RequestFiles
 from .._models._headers import HeaderTypes
@@ -18,6 +18,7 @@ from .._models._retry import RetryTypes
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
+from ._caching import per_call
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -32,8 +33,8 @@ class Client(BaseClient):
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
     follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
-    default_encoding=...)``;
-    every setting but the transport's and ``default_encoding`` may also be given per call."""
+    default_encoding=..., cache=...)``; every setting but the transport's, ``default_encoding``
+    and ``cache`` may also be given per call (``cache=False`` turns the cache off for one call)."""
 
     _transport: BaseTransport
 
@@ -64,6 +65,7 @@ class Client(BaseClient):
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
+        cache: bool = True,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go)."""
@@ -72,6 +74,8 @@ class Client(BaseClient):
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
             expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
         )
+        if cache is not True:
+            per_call(request, cache)
         return self.send(request, auth=auth, follow_redirects=follow_redirects,
                          max_redirects=max_redirects)
 
@@ -121,6 +125,8 @@ class Client(BaseClient):
                     a.sleep(b)
                 elif kind == AUTH:
                     reply = a.send(b)
+                elif kind == STORE:
+                    reply = a(*b)
                 elif kind == AUTH_END:
                     a.close()
             except StopIteration:  # (AUTH: the auth flow has ended)
@@ -136,8 +142,8 @@ class Client(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
-        response = self.send(self.build_request(method, url, **kwargs), stream=True,
-                             **options)
+        request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        response = self.send(request, stream=True, **options)
         try:
             yield response
         finally:

@@ -31,6 +31,8 @@ from .._models._response import Response
 from .._models._retry import Retry
 from .._models._urls import URL
 from ._auth import Auth, AuthTypes, BasicAuth, to_auth
+from ._cache._config import Cache, request_cache_off
+from ._cache._exchange import exchange
 from ._cookies import Cookies, cookies_for_hop, keep_cookies
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._retry import attempts
@@ -54,6 +56,7 @@ class FlowHost(typing.Protocol):
     max_redirects: int
     _routes: Routes | None
     _asynchronous: bool
+    _cache: Cache | None
 
     def _netrc(self) -> dict[str, tuple[str, str]]: ...
 
@@ -144,8 +147,11 @@ def _one(
     for hook in host.event_hooks["request"]:
         yield CALL, hook, request
     policy = host.retries if request.retries is UNSET else request.retries
-    if policy is None:
-        response: Response = yield SEND, request, stream
+    if host._cache is not None and not request.for_auth and not request_cache_off(request):
+        response: Response = yield from exchange(
+            host._cache, request, stream, policy, host._asynchronous)  # type: ignore[arg-type]
+    elif policy is None:
+        response = yield SEND, request, stream
     else:
         response = yield from attempts(request, stream, policy)  # type: ignore[arg-type]
     _cookies_of(host, request, response)

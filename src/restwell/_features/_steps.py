@@ -16,6 +16,8 @@ READ       a response              None (read whole, then closed)    None
 AUTH       an auth flow generator  what to send it (None: start)     next request,
                                                                      None at its end
 AUTH_END   an auth flow generator  None (closed)                     None
+STORE      a storage method        its arguments (a tuple; awaited   what it returned
+           (sync, or async twin)   if async)
 =========  ======================  ================================  ==============
 """
 
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import typing
 
-__all__ = ["SEND", "SLEEP", "CALL", "CLOSE", "READ", "AUTH", "AUTH_END", "Step", "Flow"]
-SEND, SLEEP, CALL, CLOSE, READ, AUTH, AUTH_END = range(7)
+__all__ = ["SEND", "SLEEP", "CALL", "CLOSE", "READ", "AUTH", "AUTH_END", "STORE", "Step",
+           "Flow"]
+SEND, SLEEP, CALL, CLOSE, READ, AUTH, AUTH_END, STORE = range(8)
 Step = tuple[int, typing.Any, typing.Any]
 Flow = typing.Generator[Step, typing.Any, typing.Any]

@@ -28,8 +28,8 @@ class Request:
 
     # Slots, not an instance dict: the transports read a request's fields on every call, and
     # slot reads measured about 1,000 instructions a GET fewer.
-    __slots__ = ("_extensions", "body", "caller_cookies", "expect_continue", "for_auth",
-                 "headers", "method", "proxy", "retries", "routes", "timeout", "url")
+    __slots__ = ("_cache_off", "_extensions", "body", "caller_cookies", "expect_continue",
+                 "for_auth", "headers", "method", "proxy", "retries", "routes", "timeout", "url")
 
     method: str
     url: URL
@@ -50,6 +50,8 @@ class Request:
     # the flow, even inside client.stream().
     for_auth: bool
     _extensions: dict[str, typing.Any] | None
+    # The call's cache=False (set only then: read with getattr, off the hot path).
+    _cache_off: bool
 
     def __init__(
         self,

@@ -44,8 +44,8 @@ class Response(Body):
     _detected: str | None = None  # what a callable default_encoding said of the whole body
     # The text encoding when the response names none: the client's default_encoding.
     default_encoding: DefaultEncoding = "utf-8"
-    # What retries led to this response: (status or exception name, seconds waited) each.
-    retries: typing.Sequence[tuple[int | str, float]] = ()
+    retries: typing.Sequence[tuple[int | str, float]] = ()  # (status or error, seconds waited)
+    cache_status: str | None = None  # with a client cache: "hit", "miss", "revalidated", "stale"
     request: Request  # a Response built by hand may lack one until a client sends it
 
     def __init__(
