@@ -79,11 +79,16 @@ class SQLiteCache:
 
         try:
             db = self._db()
-            row = db.execute("SELECT meta, length FROM entries WHERE key = ?", (key,)).fetchone()
+            db.execute("BEGIN")  # one snapshot for the entry and its pieces (a put may run)
+            try:
+                row = db.execute("SELECT meta, length FROM entries WHERE key = ?",
+                                 (key,)).fetchone()
+                pieces = [] if row is None else [bytes(data) for (data,) in db.execute(
+                    "SELECT data FROM pieces WHERE key = ? ORDER BY n", (key,))]
+            finally:
+                db.execute("COMMIT")
             if row is None:
                 return None
-            pieces = [bytes(data) for (data,) in db.execute(
-                "SELECT data FROM pieces WHERE key = ? ORDER BY n", (key,))]
             body = b"".join(pieces)
             if len(body) != row[1]:
                 return None  # truncated: a miss (the next put replaces it)
