@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import socket
 import time
 import typing
+
+from . import _wait
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import asyncio
@@ -27,7 +28,9 @@ __all__ = ["DELAY", "interleave", "race", "race_async", "start_connect"]
 
 DELAY = 0.25  # RFC 8305 §5: "Connection Attempt Delay", recommended 250 ms
 Address = tuple[socket.AddressFamily, tuple[typing.Any, ...]]
-_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN)
+# (Windows answers a non-blocking connect with WSAEWOULDBLOCK, which is not EWOULDBLOCK there)
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN,
+                getattr(errno, "WSAEWOULDBLOCK", errno.EWOULDBLOCK))
 
 # Made non-blocking by socket(2) itself where the OS can (Linux): no ioctl afterwards.
 _NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
@@ -68,7 +71,7 @@ def race(addresses: typing.Sequence[Address], timeout: float | None) -> socket.s
     deadline = None if timeout is None else time.monotonic() + timeout
     pending = interleave(addresses)
     attempts: dict[int, socket.socket] = {}
-    poller = select.poll()
+    poller = _wait.poller()
     error: OSError | None = None
     next_start = time.monotonic()
     try:
@@ -83,7 +86,7 @@ def race(addresses: typing.Sequence[Address], timeout: float | None) -> socket.s
                     error = exc
                     continue  # failed at once: start the next now
                 attempts[sock.fileno()] = sock
-                poller.register(sock.fileno(), select.POLLOUT)
+                poller.register(sock.fileno(), _wait.POLLOUT)
                 next_start = now + DELAY
             waits = [next_start - now] if pending else []
             if deadline is not None:

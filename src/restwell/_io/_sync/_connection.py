@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import _socket
 import os
-import select
 import socket
 import struct
 import time
@@ -20,6 +19,7 @@ from ..._models._exceptions import (
     WriteError,
 )
 from ..._protocol._http11 import ResponseParser
+from .. import _wait
 from .._eyeballs import race, start_connect
 from ._tls_socket import TLSSocket
 
@@ -40,6 +40,10 @@ SMALL_BODY = 64 * 1024
 # that start_connection opened uses as it is (no Python-level __init__ and close to run).
 _OS_SOCKETS = (socket.socket, _socket.socket)
 _RCVLOWAT: int = getattr(socket, "SO_RCVLOWAT", 0)  # (Linux, the BSDs, macOS; not Windows)
+# A socket is a file descriptor that os.read and os.write take, and SO_RCVTIMEO takes a
+# struct timeval: not on Windows, where the first exchange goes through the socket's own
+# methods and timeouts stay Python's.
+_FD_SOCKETS = os.name != "nt"
 
 
 def open_connection(
@@ -67,7 +71,7 @@ def start_connection(
     it non-blocking. Otherwise the socket comes connected, as from ``open_connection``.
     """
     addresses = _addresses(host, port)
-    if len(addresses) == 1 and timeout is not None:
+    if len(addresses) == 1 and timeout is not None and _FD_SOCKETS:
         return start_connect(*addresses[0], _socket.socket), True
     return _open(addresses, host, None, timeout), False
 
@@ -146,8 +150,8 @@ class Connection:
         self.served = 0
         self.parser: ResponseParser | None = None  # one per connection, reused (start())
         fd = self._fd = sock.fileno()
-        poller = self._poller = select.poll()
-        poller.register(fd, select.POLLIN)
+        poller = self._poller = _wait.poller()
+        poller.register(fd, _wait.POLLIN)
         # The OS socket under TLS (TLSSocket): timeouts and polls are its business.
         raw = self.raw = sock if type(sock) in _OS_SOCKETS else sock.raw  # type: ignore[attr-defined]
         self.connecting = connecting
@@ -167,7 +171,7 @@ class Connection:
         # send and the ioctl of changing the socket's timeout. TCP_NODELAY waits too: Nagle
         # cannot hold back a connection's first write, only a later one (_leave_first).
         timeout = self._timeout = connecting if connecting is not None else raw.gettimeout()
-        if raw is sock and timeout is not None:
+        if raw is sock and timeout is not None and _FD_SOCKETS:
             self._first = True
             self.recv: typing.Callable[[int], bytes] = self._first_recv
             self.sendall: typing.Callable[[bytes], None] = self._first_sendall
@@ -192,7 +196,7 @@ class Connection:
             )
         else:
             parser.start(head_request)
-            if not self._kernel_timeouts and type(self.raw) in _OS_SOCKETS:  # see __init__
+            if not self._kernel_timeouts and type(self.raw) in _OS_SOCKETS and _FD_SOCKETS:
                 self._use_kernel_timeouts()
         return parser
 
@@ -235,8 +239,8 @@ class Connection:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _await_connect(self, timeout: float) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLOUT)
+        poller = _wait.poller()
+        poller.register(self._fd, _wait.POLLOUT)
         if not poller.poll(int(timeout * 1000) + 1):
             raise TimeoutError("connect timed out")
         code = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
