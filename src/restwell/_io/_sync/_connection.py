@@ -27,6 +27,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
     from ..._models._config import Limits
+    from .._dial import Dial
 from .._errors import remaining
 
 __all__ = ["Connection", "open_connection", "start_connection"]
@@ -51,17 +52,22 @@ def open_connection(
     port: int,
     context: ssl.SSLContext | None,
     timeout: float | None,
+    dial: Dial | None = None,
 ) -> socket.socket:
     """A connected socket (TLS already negotiated when ``context`` is given).
 
     One address (an IP literal skips the resolver altogether): connected under the connect
     timeout. Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
+    ``dial``: the transport's uds, local_address and socket_options (``_dial``).
     """
+    if dial is not None:
+        sock = _dialled(host, port, timeout, dial)
+        return _secure(sock, host, context, timeout, dial.uds is None)
     return _open(_addresses(host, port), host, context, timeout)
 
 
 def start_connection(
-    host: str, port: int, timeout: float | None
+    host: str, port: int, timeout: float | None, dial: Dial | None = None
 ) -> tuple[socket.socket, bool]:
     """A plain TCP socket, and True when its connect was only begun.
 
@@ -70,6 +76,8 @@ def start_connection(
     a wait for the socket to become writable (poll, getsockopt) and the ioctl that makes
     it non-blocking. Otherwise the socket comes connected, as from ``open_connection``.
     """
+    if dial is not None:  # (options and binds come first: connected here)
+        return open_connection(host, port, None, timeout, dial), False
     addresses = _addresses(host, port)
     if len(addresses) == 1 and timeout is not None and _FD_SOCKETS:
         return start_connect(*addresses[0], _socket.socket), True
@@ -83,8 +91,17 @@ def _open(
     if not addresses:
         raise OSError(f"{host} resolved to no address")
     sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
+    return _secure(sock, host, context, timeout)
+
+
+def _secure(
+    sock: socket.socket, host: str, context: ssl.SSLContext | None, timeout: float | None,
+    tcp: bool = True,
+) -> socket.socket:
+    """TCP_NODELAY on a new TCP socket, and TLS on it when ``context`` is given."""
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tcp:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if context is not None:
             sock.settimeout(timeout)  # the handshake runs under the connect timeout
             return TLSSocket(sock, context, host)  # type: ignore[return-value]
@@ -95,10 +112,13 @@ def _open(
 
 
 def _connect(
-    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None
+    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None,
+    prepare: typing.Callable[[socket.socket], None] | None = None,
 ) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        if prepare is not None:  # the transport's socket options and source address
+            prepare(sock)
         sock.settimeout(timeout)  # see Connection: a new socket starts on Python's timeouts
         sock.connect(address)
         return sock
@@ -128,6 +148,24 @@ def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[t
 # IP literals met so far, with their family: an IP literal skips the resolver altogether,
 # and one seen before skips the inet_pton() test too.
 _IP_LITERALS: dict[str, socket.AddressFamily] = {}
+
+
+def _dialled(host: str, port: int, timeout: float | None, dial: Dial) -> socket.socket:
+    """A connected socket as the transport's ``Dial`` asks: to its Unix socket (no name
+    lookup), or to ``host`` from its source address with its options set."""
+    if dial.uds is not None:
+        sock = dial.unix_socket()
+        try:
+            sock.settimeout(timeout)
+            sock.connect(dial.uds)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    addresses = dial.addresses(host, _addresses(host, port))
+    if len(addresses) == 1:
+        return _connect(*addresses[0], timeout, dial.prepare)
+    return race(addresses, timeout, dial.prepare)
 
 
 class Connection:
