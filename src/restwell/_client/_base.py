@@ -69,6 +69,7 @@ class BaseClient:
         proxy: ProxyTypes | UnsetType = UNSET,
         proxy_auth: tuple[str, str] | None = None,
         retries: RetryTypes = None,
+        mounts: typing.Mapping[str, typing.Any] | None = None,
     ) -> None:
         self.base_url = base_url_of(base_url)
         self.retries = to_retry(retries)
@@ -98,6 +99,10 @@ class BaseClient:
         self._transport = transport or self._default_transport(
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
+        if mounts:  # {"all://*.corp": transport, ...}: routed by URL pattern (_mounts)
+            from ._mounts import Mounted
+
+            self._transport = Mounted(self._transport, mounts)
         self._urls: dict[str, URL] = {}
         self._names: tuple[str | None, frozenset[str]] = (None, frozenset())
         self._netrc_hosts: dict[str, tuple[str, str]] | None = None

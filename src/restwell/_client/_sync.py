@@ -31,8 +31,10 @@ class Client(BaseClient):
 
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
-    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
-    every setting but the transport's may also be given per call."""
+    follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
+    mounts=...)``; every setting but the transports' may also be given per call.
+    ``mounts={"all://*.corp": transport, ...}`` sends the requests whose URL matches a pattern
+    to that transport (httpx's patterns; the most specific wins; docs/connections.md)."""
 
     _transport: BaseTransport
 
