@@ -135,3 +135,17 @@ def test_the_host_connected_to_and_sent_is_the_idna_2008_one(
     assert str(response.url) == f"http://xn--fa-hia.test:{server.port}/"
     assert asked == ["xn--fa-hia.test"]
     assert f"\r\nhost: xn--fa-hia.test:{server.port}\r\n".encode() in heads[0].lower()
+
+
+def test_no_proxy_names_internationalised_hosts_as_urls_have_them() -> None:
+    """NO_PROXY=bücher.de exempts http://BÜCHER.de/ (whose host is xn--bcher-kva.de)."""
+    from restwell._models._proxy import routes_from_env
+
+    routes = routes_from_env({"HTTP_PROXY": "http://p.test:1",
+                              "NO_PROXY": "bücher.de, .faß.de, a\u200db.de"})
+    assert routes is not None
+    assert routes.select(URL("http://BÜCHER.de/")) is None
+    assert routes.select(URL("http://www.xn--bcher-kva.de/")) is None
+    assert routes.select(URL("http://x.faß.de/")) is None
+    assert routes.select(URL("http://fass.de/")) is not None  # IDNA 2003's host: not exempt
+    assert routes.select(URL("http://other.de/")) is not None
