@@ -76,9 +76,9 @@ def test_trust_env_false_keeps_ssl_cert_file_out(
 ) -> None:
     monkeypatch.setattr(_system_trust, "OS_VERIFIER", False)
     monkeypatch.setenv("SSL_CERT_FILE", nginx.ca_path)
-    with make_client(verify="system", trust_env=False) as client:
-        with pytest.raises(restwell.CertificateVerifyError):
-            client.get(nginx.https_url + "/json")
+    with make_client(verify="system", trust_env=False) as client, \
+            pytest.raises(restwell.CertificateVerifyError):
+        client.get(nginx.https_url + "/json")
 
 
 def test_the_system_store_is_loaded_once_per_context(
@@ -102,9 +102,9 @@ def test_without_truststore_an_os_verifier_says_what_to_install(
 ) -> None:
     monkeypatch.setattr(_system_trust, "OS_VERIFIER", True)
     monkeypatch.setitem(sys.modules, "truststore", None)  # import truststore fails
-    with make_client(verify="system") as client:
-        with pytest.raises(restwell.TLSError, match=r"restwell\[truststore\]"):
-            client.get(nginx.https_url + "/json")
+    with make_client(verify="system") as client, \
+            pytest.raises(restwell.TLSError, match=r"restwell\[truststore\]"):
+        client.get(nginx.https_url + "/json")
 
 
 def test_no_system_store_at_all_is_an_error_not_certifi(
@@ -115,6 +115,6 @@ def test_no_system_store_at_all_is_an_error_not_certifi(
     empty = ssl.DefaultVerifyPaths(None, None, "SSL_CERT_FILE", str(tmp_path / "none.pem"),
                                    "SSL_CERT_DIR", str(tmp_path / "none"))  # type: ignore[call-arg]
     monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: empty)
-    with make_client(verify="system") as client:
-        with pytest.raises(restwell.TLSError, match="no CA store"):
-            client.get(nginx.https_url + "/json")
+    with make_client(verify="system") as client, \
+            pytest.raises(restwell.TLSError, match="no CA store"):
+        client.get(nginx.https_url + "/json")
