@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import both
+import portable
 from httpbin_server import Httpbin
 from nginx_server import Nginx
 from proxy_servers import Microsocks, Squid, Tinyproxy
@@ -97,3 +98,12 @@ def no_netrc(tmp_path: typing.Any, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def wait_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RESTWELL_WAIT=select`` (or ``windows``): the whole suite without ``select.poll``
+    (and, for ``windows``, without what else Windows lacks): see portable.py."""
+    mode = os.environ.get("RESTWELL_WAIT")
+    if mode:
+        portable.apply(mode, monkeypatch)

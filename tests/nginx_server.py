@@ -42,10 +42,12 @@ http {{
     split_clients "${{msec}}${{connection}}${{connection_requests}}" $drop {{ 0.5% 1; * 0; }}
     server {{
         listen 127.0.0.1:{http_port};
+        listen unix:{prefix}/http.sock;
         {locations}
     }}
     server {{
         listen 127.0.0.1:{https_port} ssl;
+        listen unix:{prefix}/https.sock ssl;
         ssl_certificate {prefix}/server.pem;
         ssl_certificate_key {prefix}/server.key;
         {locations}
@@ -82,6 +84,7 @@ LOCATIONS = """
             client_max_body_size 1k; proxy_pass http://127.0.0.1:{http_port}/sink;
         }}
         location = /echo-status {{ return 418 '{{"message": "teapot"}}'; }}
+        location = /peer {{ return 200 '$remote_addr $host'; }}
         location = /sensitive {{
             return 200 'proxy-authorization=[$http_proxy_authorization] cookie=[$http_cookie]';
         }}
@@ -147,6 +150,9 @@ class Nginx:
         self.http_url = f"http://127.0.0.1:{self.http_port}"
         self.https_url = f"https://127.0.0.1:{self.https_port}"
         self.mtls_url = f"https://127.0.0.1:{self.mtls_port}"
+        # the same servers on Unix domain sockets (uds=): plain and TLS
+        self.http_sock = f"{self.prefix}/http.sock"
+        self.https_sock = f"{self.prefix}/https.sock"
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 10
@@ -156,6 +162,10 @@ class Nginx:
             try:
                 for port in (self.http_port, self.https_port, self.mtls_port):
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                for name in ("http.sock", "https.sock"):
+                    with socket.socket(socket.AF_UNIX) as unix:
+                        unix.settimeout(0.2)
+                        unix.connect(f"{self.prefix}/{name}")
                 return
             except OSError:
                 time.sleep(0.05)

@@ -23,11 +23,23 @@ Handler = typing.Callable[[socket.socket, int], None]
 
 
 class ScriptedServer:
-    def __init__(self, handler: Handler) -> None:
+    """``uds=path``: listens on a Unix domain socket at that path instead (``url`` is then
+    ``http://localhost``, a host the client never resolves over a socket path)."""
+
+    def __init__(self, handler: Handler, uds: str | None = None) -> None:
         self.handler = handler
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        if uds is None:
+            self.sock = socket.create_server(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
+            self.url = f"http://127.0.0.1:{self.port}"
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(uds)
+            self.sock.listen(64)
+            self.port = 0
+            self.url = "http://localhost"
+        self.uds = uds
+        self.peers: list[typing.Any] = []  # each connection's peer address, in order
         self.connections = 0
         self.received: list[bytes] = []
         self._stop = False
@@ -46,6 +58,7 @@ class ScriptedServer:
             except OSError:
                 return
             index = self.connections
+            self.peers.append(conn.getpeername())
             self.connections += 1
             self._clients.append(conn)
             thread = threading.Thread(target=self._run, args=(conn, index), daemon=True)

@@ -9,6 +9,7 @@ import typing
 
 import pytest
 
+import portable
 import restwell
 from restwell import Client, Timeout
 from restwell._io._sync._transport import BATCH_FROM, READ_BATCH, RECV_STREAM
@@ -37,6 +38,7 @@ def trickle(conn: socket.socket, piece: int = 4096) -> None:
             time.sleep(0.002)  # let the reader drain the socket now and then
 
 
+@portable.posix_fast_path
 def test_a_long_body_arrives_in_batches_and_the_connection_is_reused(scripted: Start) -> None:
     def handler(conn: socket.socket, index: int) -> None:
         for _ in range(2):  # a stream on the new connection, then one on the reused one

@@ -13,6 +13,7 @@ import typing
 
 import pytest
 
+import portable
 import restwell
 from restwell import Client, Timeout
 from servers import ScriptedServer, read_request
@@ -131,6 +132,7 @@ def keep_alive(received: list[bytes]) -> typing.Callable[[socket.socket, int], N
     return handler
 
 
+@portable.posix_fast_path
 def test_nodelay_is_set_before_a_second_write(scripted: Start) -> None:
     server = scripted(keep_alive([]))
     with Client() as c:
@@ -155,6 +157,7 @@ def test_nodelay_is_set_before_a_file_is_sent(scripted: Start, tmp_path: typing.
     assert received[-1].endswith(b"\r\n\r\n" + b"y" * 100_000)
 
 
+@portable.posix_fast_path
 @pytest.mark.parametrize("connect", [None, 5.0])
 def test_without_a_connect_timeout_the_connect_is_done_first(
     scripted: Start, connect: float | None

@@ -37,8 +37,11 @@ class AsyncClient(BaseClient):
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
     follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
-    default_encoding=..., cache=...)``; every setting but the transport's, ``default_encoding``
-    and ``cache`` may also be given per call (``cache=False`` turns the cache off for one call)."""
+    mounts=..., default_encoding=..., cache=...)``; every setting but the transports',
+    ``default_encoding`` and ``cache`` may also be given per call (``cache=False`` turns the
+    cache off for one call). ``mounts={"all://*.corp": transport, ...}`` sends the requests
+    whose URL matches a pattern to that transport (httpx's patterns; the most specific wins;
+    docs/connections.md)."""
 
     _transport: AsyncBaseTransport
     _asynchronous = True

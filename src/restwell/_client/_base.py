@@ -72,6 +72,7 @@ class BaseClient:
         retries: RetryTypes = None,
         default_encoding: DefaultEncoding = "utf-8",
         cache: CacheTypes = None,
+        mounts: typing.Mapping[str, typing.Any] | None = None,
     ) -> None:
         self.base_url = base_url_of(base_url)
         # The text encoding of responses that name none: a codec, or a function of the body
@@ -105,6 +106,10 @@ class BaseClient:
         self._transport = transport or self._default_transport(
             verify=verify, cert=cert, limits=limits, trust_env=trust_env
         )
+        if mounts:  # {"all://*.corp": transport, ...}: routed by URL pattern (_mounts)
+            from ._mounts import Mounted
+
+            self._transport = Mounted(self._transport, mounts)
         self._urls: dict[str, URL] = {}
         self._names: tuple[str | None, frozenset[str]] = (None, frozenset())
         self._netrc_hosts: dict[str, tuple[str, str]] | None = None

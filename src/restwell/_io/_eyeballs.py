@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import socket
 import time
 import typing
+
+from . import _wait
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import asyncio
@@ -27,7 +28,9 @@ __all__ = ["DELAY", "interleave", "race", "race_async", "start_connect"]
 
 DELAY = 0.25  # RFC 8305 §5: "Connection Attempt Delay", recommended 250 ms
 Address = tuple[socket.AddressFamily, tuple[typing.Any, ...]]
-_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN)
+# (Windows answers a non-blocking connect with WSAEWOULDBLOCK, which is not EWOULDBLOCK there)
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN,
+                getattr(errno, "WSAEWOULDBLOCK", errno.EWOULDBLOCK))
 
 # Made non-blocking by socket(2) itself where the OS can (Linux): no ioctl afterwards.
 _NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
@@ -36,13 +39,20 @@ _NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
 def start_connect(
     family: socket.AddressFamily, address: tuple[typing.Any, ...],
     kind: typing.Callable[[int, int], typing.Any] = socket.socket,
+    prepare: typing.Callable[[socket.socket], None] | None = None,
 ) -> socket.socket:
     """A non-blocking socket (of ``kind``) whose connect(2) has begun (or already
     completed); the caller waits for it to become writable. A connect that failed at once
-    raises."""
+    raises. ``prepare`` (the transport's socket options and bind) runs before the connect."""
     sock: socket.socket = kind(family, socket.SOCK_STREAM | _NONBLOCK)
     if not _NONBLOCK:  # pragma: no cover - Linux has SOCK_NONBLOCK
         sock.setblocking(False)
+    if prepare is not None:
+        try:
+            prepare(sock)
+        except BaseException:
+            sock.close()
+            raise
     code = sock.connect_ex(address)
     if code and code not in _IN_PROGRESS:
         sock.close()
@@ -63,12 +73,15 @@ def interleave(addresses: typing.Sequence[Address]) -> list[Address]:
     return out
 
 
-def race(addresses: typing.Sequence[Address], timeout: float | None) -> socket.socket:
+def race(
+    addresses: typing.Sequence[Address], timeout: float | None,
+    prepare: typing.Callable[[socket.socket], None] | None = None,
+) -> socket.socket:
     """A connected blocking socket to the first address that answers."""
     deadline = None if timeout is None else time.monotonic() + timeout
     pending = interleave(addresses)
     attempts: dict[int, socket.socket] = {}
-    poller = select.poll()
+    poller = _wait.poller()
     error: OSError | None = None
     next_start = time.monotonic()
     try:
@@ -78,12 +91,12 @@ def race(addresses: typing.Sequence[Address], timeout: float | None) -> socket.s
                 raise TimeoutError("connect timed out")
             if pending and (now >= next_start or not attempts):
                 try:
-                    sock = start_connect(*pending.pop(0))
+                    sock = start_connect(*pending.pop(0), prepare=prepare)
                 except OSError as exc:
                     error = exc
                     continue  # failed at once: start the next now
                 attempts[sock.fileno()] = sock
-                poller.register(sock.fileno(), select.POLLOUT)
+                poller.register(sock.fileno(), _wait.POLLOUT)
                 next_start = now + DELAY
             waits = [next_start - now] if pending else []
             if deadline is not None:
@@ -111,7 +124,8 @@ def _won(sock: socket.socket) -> socket.socket:
 
 
 async def race_async(
-    loop: asyncio.AbstractEventLoop, addresses: typing.Sequence[Address]
+    loop: asyncio.AbstractEventLoop, addresses: typing.Sequence[Address],
+    prepare: typing.Callable[[socket.socket], None] | None = None,
 ) -> socket.socket:
     """The asyncio twin of ``race`` (the caller bounds it with the connect timeout)."""
     from asyncio.staggered import staggered_race
@@ -123,6 +137,8 @@ async def race_async(
             sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setblocking(False)
             socks.append(sock)
+            if prepare is not None:
+                prepare(sock)
             await loop.sock_connect(sock, address)
             return sock
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing
 
 from .._models._config import Limits, Timeout
+from ._dial import SocketOption, to_dial
 from ._tls import CertTypes, VerifyTypes, ssl_context
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,15 @@ class TransportSettings:
         cert: CertTypes = None,
         limits: Limits | None = None,
         trust_env: bool = True,
+        uds: str | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> None:
+        """``uds``: send every request over the Unix domain socket at that path;
+        ``local_address``: the source IP address of each connection; ``socket_options``:
+        ``(level, option, value)`` set on each new socket (see ``_dial``)."""
+        self._dial = to_dial(uds, local_address, socket_options)
+        self._uds = uds
         self._verify = verify
         self._cert = cert
         self._trust_env = trust_env
@@ -41,7 +50,8 @@ class TransportSettings:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} verify={self._verify!r} {self._pool!r}>"
+        dial = "" if self._dial is None else f" {self._dial!r}"
+        return f"<{type(self).__name__} verify={self._verify!r}{dial} {self._pool!r}>"
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._context is None:

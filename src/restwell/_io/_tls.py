@@ -12,7 +12,7 @@ Trust, in order: an explicit ``verify=`` path or ``SSLContext``; ``SSL_CERT_FILE
 ``SSL_CERT_DIR`` when ``trust_env`` is on; the system store; certifi's bundle when the system
 has no CA certificates at all. ``verify=False`` is honoured only for the client it was given
 to: each client owns its transport and pool, so an unverified connection is never handed to
-another client (CVE-2024-35195).
+another client (CVE-2024-35195). ``verify="system"``: the OS trust store (``_system_trust``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ def _stamp(paths: list[str]) -> tuple[object, ...]:
 def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> ssl.SSLContext:
     import ssl
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    from . import _system_trust as system
+
+    context = system.os_verifier_context() if verify == "system" and system.OS_VERIFIER \
+        else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_alpn_protocols(["http/1.1"])
     if hasattr(ssl, "OP_IGNORE_UNEXPECTED_EOF"):
@@ -121,6 +124,12 @@ def _build(verify: bool | str, cert: CertTypes, env: tuple[str | None, ...]) -> 
 def _load_trust(context: ssl.SSLContext, verify: bool | str, env: tuple[str | None, ...]) -> None:
     import ssl
 
+    if verify == "system":  # (on an OS verifier, truststore's context needs no store)
+        from . import _system_trust as system
+
+        if not system.OS_VERIFIER:
+            system.load_system_store(context, env)
+        return
     if isinstance(verify, str):
         if os.path.isdir(verify):
             context.load_verify_locations(capath=verify)

@@ -197,7 +197,13 @@ class _NoProxy:
                 return
             except ValueError:
                 pass
-        self._domains.append((host.lstrip("*").lstrip("."), port))
+        domain = host.lstrip("*").lstrip(".")
+        if not domain.isascii():  # a URL's host is an A-label (IDNA 2008): compare like with like
+            try:
+                domain = URL(f"http://{domain}/").host
+            except InvalidURL:
+                return  # no URL has that host: it exempts nothing
+        self._domains.append((domain, port))
 
     def matches(self, url: URL) -> bool:
         if self._all:

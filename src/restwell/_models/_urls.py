@@ -9,6 +9,9 @@ Invariants:
   shows (CVE-2021-41945): the authority is split once, on the last ``@``.
 - Every step is linear in the input (CVE-2021-33503, CVE-2020-7212); host lengths are checked
   before IDNA ever runs (CVE-2022-45061).
+- A non-ASCII host is encoded by IDNA 2008 with the UTS #46 mapping, non-transitional (the
+  ``idna`` package): the host requests, httpx, aiohttp, urllib3 and browsers connect to
+  (``faß.de`` is ``xn--fa-hia.de``). An ASCII host never reaches it.
 - Percent-encoding follows the WHATWG sets: we encode what must be encoded and keep existing
   escapes, so ``filter[name]=x`` reaches the server as typed.
 """
@@ -168,16 +171,38 @@ def _normalise_host(host: str, url: str) -> str:
         if not _HOST_ASCII.fullmatch(host):
             raise InvalidURL(f"Invalid URL {url!r}: the host {host!r} has invalid characters")
         return host.lower()
-    import unicodedata
+    return _normalise_host(_idna_host(host, url), url)
 
-    folded = unicodedata.normalize("NFKC", host)
-    if any(c in folded for c in "/?#@:[]\\%"):
-        raise InvalidURL(f"Invalid URL {url!r}: the host normalises to URL delimiters")
+
+def _idna_host(host: str, url: str) -> str:
+    """A non-ASCII host in its ASCII (A-label) form: IDNA 2008 with the UTS #46 mapping,
+    non-transitional, as browsers, requests, httpx, aiohttp and urllib3 resolve it (``faß.de``
+    is ``xn--fa-hia.de``; IDNA 2003 would make it another host, ``fass.de``)."""
+    import idna  # only a non-ASCII host needs it
+
     try:
-        encoded = folded.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise InvalidURL(f"Invalid URL {url!r}: the host is not valid IDNA ({exc})") from None
-    return _normalise_host(encoded, url)
+        # Case folding, width and compatibility forms (U+3002 and the full-width dots are
+        # dots); deviation characters (ß, ς, ZWJ, ZWNJ) are kept, not mapped away.
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError as exc:
+        raise InvalidURL(f"Invalid URL {url!r}: the host {host!r} is not a valid "
+                         f"internationalised domain name: {exc}") from None
+    if any(c in mapped for c in "/?#@:[]\\%"):  # CVE-2019-9636: U+FF20 maps to @, and so on
+        raise InvalidURL(f"Invalid URL {url!r}: the host normalises to URL delimiters")
+    labels = mapped.split(".")
+    out = []
+    for i, label in enumerate(labels):
+        if label.isascii():
+            if not label and 0 < i < len(labels) - 1:
+                raise InvalidURL(f"Invalid URL {url!r}: the host {host!r} has an empty label")
+            out.append(label)  # checked with the whole host by _normalise_host
+            continue
+        try:
+            out.append(idna.alabel(label).decode("ascii"))  # IDNA 2008 validity, bidi, joiners
+        except idna.IDNAError as exc:
+            raise InvalidURL(f"Invalid URL {url!r}: the host {host!r} is not a valid "
+                             f"internationalised domain name: {exc}") from None
+    return ".".join(out)
 
 
 def _remove_dot_segments(path: str) -> str:

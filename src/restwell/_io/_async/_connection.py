@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import select
 import socket
 import time
 import typing
@@ -40,6 +39,7 @@ import weakref
 from ..._models._content import BodyStream
 from ..._models._exceptions import WriteError
 from ..._protocol._http11 import ResponseParser
+from .. import _wait
 
 if typing.TYPE_CHECKING:  # pragma: no cover
 
@@ -116,8 +116,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if sock is not None:
-            self._poller = select.poll()
-            self._poller.register(sock.fileno(), select.POLLIN)
+            self._poller = _wait.poller()
+            self._poller.register(sock.fileno(), _wait.POLLIN)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._buf

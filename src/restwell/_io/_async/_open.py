@@ -13,6 +13,8 @@ from .._eyeballs import race_async
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
+    from .._dial import Dial
+
 from ._connection import READ_BUFFER, AsyncConnection
 
 __all__ = ["open_async_connection"]
@@ -21,11 +23,12 @@ _ssl: typing.Any = None  # the ssl module, once a TLSConnection has imported it
 
 async def open_async_connection(
     host: str, port: int, context: ssl.SSLContext | None, timeout: float | None,
-    key: tuple[typing.Any, ...], own_tls: bool = True,
+    key: tuple[typing.Any, ...], own_tls: bool = True, dial: Dial | None = None,
 ) -> AsyncConnection:
     """A connection to ``host``; with ``context``, TLS already negotiated, by
     ``TLSConnection`` (or, with ``own_tls`` off, by the loop's TLS transport, which
-    ``loop.start_tls`` can wrap again: a tunnel through an https proxy needs that)."""
+    ``loop.start_tls`` can wrap again: a tunnel through an https proxy needs that).
+    ``dial``: the transport's uds, local_address and socket_options (``_dial``)."""
     loop = asyncio.get_running_loop()
     kwargs: dict[str, typing.Any] = {}
     factory: type[AsyncConnection] = AsyncConnection
@@ -36,15 +39,26 @@ async def open_async_connection(
             kwargs = {"ssl": context, "server_hostname": host, "ssl_handshake_timeout": timeout}
     async with asyncio.timeout(timeout):
         target: dict[str, typing.Any] = {"host": host, "port": port}
-        if not _is_ip(host):
+        if dial is not None:
+            sock = await _dialled(loop, host, port, dial)
+            try:
+                connect = loop.create_connection if dial.uds is None else \
+                    loop.create_unix_connection
+                _, conn = await connect(lambda: factory(loop, key), sock=sock, **kwargs)
+            except BaseException:
+                sock.close()
+                raise
+            target = {}
+        elif not _is_ip(host):
             addresses = await resolve(loop, host, port)
             if len(addresses) > 1:  # Happy Eyeballs (``_eyeballs``); one name lookup only
                 target = {"sock": await race_async(loop, addresses)}
             elif addresses:
                 target = {"host": addresses[0][1][0], "port": port}
-        _, conn = await loop.create_connection(
-            lambda: factory(loop, key), **target, **kwargs
-        )
+        if target:
+            _, conn = await loop.create_connection(
+                lambda: factory(loop, key), **target, **kwargs
+            )
         if isinstance(conn, TLSConnection):
             try:
                 await conn.handshake(context, host)  # type: ignore[arg-type]
@@ -60,6 +74,38 @@ async def resolve(
     """The addresses of ``host``, by the loop's resolver (the tests' one seam for DNS)."""
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [(family, address) for family, _, _, _, address in infos]
+
+
+async def _dialled(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, dial: Dial
+) -> socket.socket:
+    """A connected non-blocking socket as the transport's ``Dial`` asks (``_dial``): to its
+    Unix socket (no name lookup), or to ``host`` from its source address, options set."""
+    if dial.uds is not None:
+        sock = dial.unix_socket()
+        address: typing.Any = dial.uds
+    else:
+        if _is_ip(host):
+            found = [(socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))]
+        else:
+            found = await resolve(loop, host, port)
+        addresses = dial.addresses(host, found)
+        if len(addresses) > 1:
+            return await race_async(loop, addresses, dial.prepare)
+        family, address = addresses[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            dial.prepare(sock)
+        except BaseException:
+            sock.close()
+            raise
+    try:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _is_ip(host: str) -> bool:

@@ -74,6 +74,8 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         # A total is the call's deadline: the feature flow's, when it sent this request.
         deadline = None if timeout.total is None else (
             timeout._deadline or _monotonic() + timeout.total)
+        if request.proxy is not None and self._uds is not None:  # the socket is the server
+            request.proxy = None
         if request.proxy is None:
             head = encode_head(request.method, url.target, request.headers)
             key = url.origin
@@ -169,9 +171,11 @@ class AsyncHTTPTransport(TransportSettings, AsyncBaseTransport):
         try:
             limit = remaining(timeout.connect, deadline)
             if isinstance(proxy, Proxy):
-                return await open_async_via_proxy(proxy, key, self._ssl_context, limit)
+                return await open_async_via_proxy(proxy, key, self._ssl_context, limit,
+                                                  self._dial)
             context = self._ssl_context() if key[0] == "https" else None
-            return await open_async_connection(key[1], key[2], context, limit, key)
+            return await open_async_connection(key[1], key[2], context, limit, key,
+                                               dial=self._dial)
         except BaseException as exc:
             pool.cancel_reservation(key)
             if isinstance(exc, ProxyError):

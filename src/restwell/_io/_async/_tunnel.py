@@ -22,18 +22,23 @@ from ._open import open_async_connection
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
+    from .._dial import Dial
+
 __all__ = ["open_async_via_proxy"]
 
 
 async def open_async_via_proxy(
     proxy: Proxy, key: tuple[typing.Any, ...],
     context: typing.Callable[[], ssl.SSLContext], timeout: float | None,
+    dial: Dial | None = None,
 ) -> AsyncConnection:
+    """``dial``: the transport's local_address and socket_options, for the socket to the
+    proxy (as in ``_tunnel``)."""
     scheme, host, port = key[:3]
     loop = asyncio.get_running_loop()
     if proxy.is_socks:
         async with asyncio.timeout(timeout):
-            sock = await _socks_connect(proxy, host, port, timeout)
+            sock = await _socks_connect(proxy, host, port, timeout, dial)
             tls: dict[str, typing.Any] = {}
             if scheme == "https":
                 tls = {"ssl": context(), "server_hostname": host}
@@ -45,7 +50,7 @@ async def open_async_via_proxy(
     try:
         # TLS to the proxy by asyncio's own transport, which start_tls() can wrap again
         conn = await open_async_connection(proxy.host, proxy.port, outer, timeout, key,
-                                           own_tls=False)
+                                           own_tls=False, dial=dial)
     except OSError as exc:
         raise proxy_unreachable(proxy, exc) from exc
     if scheme != "https":
@@ -78,12 +83,20 @@ async def _connect_tunnel(conn: AsyncConnection, proxy: Proxy, host: str, port: 
 
 
 async def _socks_connect(
-    proxy: Proxy, host: str, port: int, timeout: float | None
+    proxy: Proxy, host: str, port: int, timeout: float | None, dial: Dial | None
 ) -> typing.Any:
     with socks_errors(proxy, host, port) as socks:
         import python_socks.async_.asyncio
 
-        return await python_socks.async_.asyncio.Proxy(
+        sock = await python_socks.async_.asyncio.Proxy(
             socks.ProxyType.SOCKS5, proxy.host, proxy.port, proxy.username or None,
             proxy.password or None, rdns=proxy.scheme == "socks5h",
-        ).connect(host, port, timeout=timeout)
+        ).connect(host, port, timeout=timeout,
+                  local_addr=None if dial is None else dial.local_addr())
+    if dial is not None:
+        try:
+            dial.apply_options(sock)  # (python-socks made and connected the socket)
+        except BaseException:
+            sock.close()
+            raise
+    return sock

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import _socket
 import os
-import select
 import socket
 import struct
 import time
@@ -20,6 +19,7 @@ from ..._models._exceptions import (
     WriteError,
 )
 from ..._protocol._http11 import ResponseParser
+from .. import _wait
 from .._eyeballs import race, start_connect
 from ._tls_socket import TLSSocket
 
@@ -27,6 +27,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
     from ..._models._config import Limits
+    from .._dial import Dial
 from .._errors import remaining
 
 __all__ = ["Connection", "open_connection", "start_connection"]
@@ -40,6 +41,10 @@ SMALL_BODY = 64 * 1024
 # that start_connection opened uses as it is (no Python-level __init__ and close to run).
 _OS_SOCKETS = (socket.socket, _socket.socket)
 _RCVLOWAT: int = getattr(socket, "SO_RCVLOWAT", 0)  # (Linux, the BSDs, macOS; not Windows)
+# A socket is a file descriptor that os.read and os.write take, and SO_RCVTIMEO takes a
+# struct timeval: not on Windows, where the first exchange goes through the socket's own
+# methods and timeouts stay Python's.
+_FD_SOCKETS = os.name != "nt"
 
 
 def open_connection(
@@ -47,17 +52,23 @@ def open_connection(
     port: int,
     context: ssl.SSLContext | None,
     timeout: float | None,
+    dial: Dial | None = None,
 ) -> socket.socket:
     """A connected socket (TLS already negotiated when ``context`` is given).
 
     One address (an IP literal skips the resolver altogether): connected under the connect
     timeout. Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
+    ``dial``: the transport's uds, local_address and socket_options (``_dial``).
     """
+    if dial is not None:
+        until = _until(timeout, context)
+        sock = _dialled(host, port, timeout, dial)
+        return _secure(sock, host, context, timeout, until, dial.uds is None)
     return _open(_addresses(host, port), host, context, timeout)
 
 
 def start_connection(
-    host: str, port: int, timeout: float | None
+    host: str, port: int, timeout: float | None, dial: Dial | None = None
 ) -> tuple[socket.socket, bool]:
     """A plain TCP socket, and True when its connect was only begun.
 
@@ -66,8 +77,10 @@ def start_connection(
     a wait for the socket to become writable (poll, getsockopt) and the ioctl that makes
     it non-blocking. Otherwise the socket comes connected, as from ``open_connection``.
     """
+    if dial is not None:  # (options and binds come first: connected here)
+        return open_connection(host, port, None, timeout, dial), False
     addresses = _addresses(host, port)
-    if len(addresses) == 1 and timeout is not None:
+    if len(addresses) == 1 and timeout is not None and _FD_SOCKETS:
         return start_connect(*addresses[0], _socket.socket), True
     return _open(addresses, host, None, timeout), False
 
@@ -78,12 +91,26 @@ def _open(
 ) -> socket.socket:
     if not addresses:
         raise OSError(f"{host} resolved to no address")
-    # The connect timeout bounds the TCP connect and the TLS handshake together: a server
-    # that drips its handshake out a byte at a time cannot stretch it.
-    until = None if timeout is None or context is None else time.monotonic() + timeout
+    until = _until(timeout, context)
     sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
+    return _secure(sock, host, context, timeout, until)
+
+
+def _until(timeout: float | None, context: ssl.SSLContext | None) -> float | None:
+    """When a TLS connection must be up: the connect timeout bounds the TCP connect and the
+    TLS handshake together, so a server that drips its handshake out cannot stretch it."""
+    return None if timeout is None or context is None else time.monotonic() + timeout
+
+
+def _secure(
+    sock: socket.socket, host: str, context: ssl.SSLContext | None, timeout: float | None,
+    until: float | None, tcp: bool = True,
+) -> socket.socket:
+    """TCP_NODELAY on a new TCP socket, and TLS on it (done by ``until``) when ``context``
+    is given."""
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tcp:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if context is not None:
             sock.settimeout(timeout)
             return TLSSocket(sock, context, host, until)  # type: ignore[return-value]
@@ -94,10 +121,13 @@ def _open(
 
 
 def _connect(
-    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None
+    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None,
+    prepare: typing.Callable[[socket.socket], None] | None = None,
 ) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        if prepare is not None:  # the transport's socket options and source address
+            prepare(sock)
         sock.settimeout(timeout)  # see Connection: a new socket starts on Python's timeouts
         sock.connect(address)
         return sock
@@ -129,6 +159,24 @@ def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[t
 _IP_LITERALS: dict[str, socket.AddressFamily] = {}
 
 
+def _dialled(host: str, port: int, timeout: float | None, dial: Dial) -> socket.socket:
+    """A connected socket as the transport's ``Dial`` asks: to its Unix socket (no name
+    lookup), or to ``host`` from its source address with its options set."""
+    if dial.uds is not None:
+        sock = dial.unix_socket()
+        try:
+            sock.settimeout(timeout)
+            sock.connect(dial.uds)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    addresses = dial.addresses(host, _addresses(host, port))
+    if len(addresses) == 1:
+        return _connect(*addresses[0], timeout, dial.prepare)
+    return race(addresses, timeout, dial.prepare)
+
+
 class Connection:
     """One HTTP/1.1 connection to one origin, used by one request at a time."""
 
@@ -149,8 +197,8 @@ class Connection:
         self.served = 0
         self.parser: ResponseParser | None = None  # one per connection, reused (start())
         fd = self._fd = sock.fileno()
-        poller = self._poller = select.poll()
-        poller.register(fd, select.POLLIN)
+        poller = self._poller = _wait.poller()
+        poller.register(fd, _wait.POLLIN)
         # The OS socket under TLS (TLSSocket): timeouts and polls are its business.
         raw = self.raw = sock if type(sock) in _OS_SOCKETS else sock.raw  # type: ignore[attr-defined]
         self.connecting = connecting
@@ -170,7 +218,7 @@ class Connection:
         # send and the ioctl of changing the socket's timeout. TCP_NODELAY waits too: Nagle
         # cannot hold back a connection's first write, only a later one (_leave_first).
         timeout = self._timeout = connecting if connecting is not None else raw.gettimeout()
-        if raw is sock and timeout is not None:
+        if raw is sock and timeout is not None and _FD_SOCKETS:
             self._first = True
             self.recv: typing.Callable[[int], bytes] = self._first_recv
             self.sendall: typing.Callable[[bytes], None] = self._first_sendall
@@ -195,7 +243,7 @@ class Connection:
             )
         else:
             parser.start(head_request)
-            if not self._kernel_timeouts and type(self.raw) in _OS_SOCKETS:  # see __init__
+            if not self._kernel_timeouts and type(self.raw) in _OS_SOCKETS and _FD_SOCKETS:
                 self._use_kernel_timeouts()
         return parser
 
@@ -238,8 +286,8 @@ class Connection:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _await_connect(self, timeout: float) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLOUT)
+        poller = _wait.poller()
+        poller.register(self._fd, _wait.POLLOUT)
         if not poller.poll(int(timeout * 1000) + 1):
             raise TimeoutError("connect timed out")
         code = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)

@@ -93,6 +93,8 @@ class HTTPTransport(TransportSettings, BaseTransport):
         deadline = None if timeout.total is None else (
             timeout._deadline or time.monotonic() + timeout.total)
         proxy = request.proxy
+        if proxy is not None and self._uds is not None:  # the socket is the server (_dial)
+            proxy = request.proxy = None
         if proxy is None:  # (the URL's cached target, else the property that caches it)
             head = encode_head(request.method, url._target or url.target, request.headers)
         else:
@@ -177,11 +179,11 @@ class HTTPTransport(TransportSettings, BaseTransport):
         try:
             limit = remaining(timeout.connect, deadline)
             if isinstance(proxy, Proxy):
-                sock = open_via_proxy(proxy, key, self._ssl_context, limit)
+                sock = open_via_proxy(proxy, key, self._ssl_context, limit, self._dial)
             elif key[0] == "https":
-                sock = open_connection(key[1], key[2], self._ssl_context(), limit)
+                sock = open_connection(key[1], key[2], self._ssl_context(), limit, self._dial)
             else:  # the connect may complete under the first write (phase "connect" still)
-                sock, begun = start_connection(key[1], key[2], limit)
+                sock, begun = start_connection(key[1], key[2], limit, self._dial)
                 return Connection(sock, key, limit if begun else None)
         except BaseException as exc:
             self._pool.cancel_reservation(key)

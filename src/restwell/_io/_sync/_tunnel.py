@@ -23,6 +23,8 @@ from ._tls_socket import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
+
+    from .._dial import Dial
 from .._errors import proxy_unreachable, remaining, socks_errors
 
 __all__ = ["open_via_proxy"]
@@ -34,17 +36,20 @@ RECV = 64 * 1024
 def open_via_proxy(
     proxy: Proxy, key: tuple[typing.Any, ...],
     context: typing.Callable[[], ssl.SSLContext], timeout: float | None,
+    dial: Dial | None = None,
 ) -> socket.socket:
     """The connect timeout bounds it all: the proxy's connect, the CONNECT exchange and the
-    TLS handshake to the origin, however slowly a server answers."""
+    TLS handshake to the origin, however slowly a server answers. ``dial``: the transport's
+    local_address and socket_options, for the socket to the proxy (its uds never comes
+    here: a transport with one uses no proxy)."""
     scheme, host, port = key[:3]
     until = None if timeout is None else time.monotonic() + timeout
     if proxy.is_socks:
-        sock = _socks_connect(proxy, host, port, timeout)
+        sock = _socks_connect(proxy, host, port, timeout, dial)
     else:
         outer_tls = context() if proxy.scheme == "https" else None
         try:
-            sock = open_connection(proxy.host, proxy.port, outer_tls, timeout)
+            sock = open_connection(proxy.host, proxy.port, outer_tls, timeout, dial)
         except OSError as exc:
             raise proxy_unreachable(proxy, exc) from exc
         if scheme != "https":
@@ -83,13 +88,22 @@ def _connect_tunnel(
     check_tunnel(parser, proxy, host, port, error)
 
 
-def _socks_connect(proxy: Proxy, host: str, port: int, timeout: float | None) -> socket.socket:
+def _socks_connect(
+    proxy: Proxy, host: str, port: int, timeout: float | None, dial: Dial | None
+) -> socket.socket:
     with socks_errors(proxy, host, port) as socks:
         import python_socks.sync
 
         sock: socket.socket = python_socks.sync.Proxy(
             socks.ProxyType.SOCKS5, proxy.host, proxy.port, proxy.username or None,
             proxy.password or None, rdns=proxy.scheme == "socks5h",
-        ).connect(host, port, timeout=timeout)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ).connect(host, port, timeout=timeout,
+                  local_addr=None if dial is None else dial.local_addr())
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if dial is not None:
+            dial.apply_options(sock)  # (python-socks made and connected the socket)
+    except BaseException:
+        sock.close()
+        raise
     return sock
