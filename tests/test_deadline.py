@@ -194,3 +194,27 @@ def test_the_deadline_is_per_call(scripted: Start, make_client: Make) -> None:
         request = c.build_request("GET", server.url)
         for _ in range(3):  # 1.2 s in all: each call has its own 0.7 s
             assert c.send(request).text == "ok"
+
+
+@pytest.mark.parametrize("timeout", [Timeout(connect=0.5), Timeout(10, total=0.5)],
+                         ids=["connect", "total"])
+def test_a_slow_name_lookup_is_bounded(
+    scripted: Start, monkeypatch: pytest.MonkeyPatch, timeout: Timeout
+) -> None:
+    """The system resolver may take 5 s and more (its own timeouts and retries): the sync
+    client's lookup keeps to the connect timeout and the total deadline. (The async client
+    looks names up under the connect timeout already.)"""
+    real = socket.getaddrinfo
+    server = scripted(lambda conn, index: (read_request(conn), _answer(conn, "200 OK")))
+
+    def slow(host: str, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        if host == "slow.test":
+            time.sleep(3)
+        return real("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    with restwell.Client(timeout=timeout) as c, _times_out(
+            0.5, restwell.ConnectTimeout, match="timed out connecting"):
+        c.get(f"http://slow.test:{server.port}/")
+    with restwell.Client(timeout=timeout) as c:  # a quick lookup goes through
+        assert c.get(f"http://fast.test:{server.port}/").status_code == 200

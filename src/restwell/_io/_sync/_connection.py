@@ -1,4 +1,5 @@
-"""Blocking sockets: opening connections, sending requests, reading responses.
+"""Blocking sockets: sending requests and reading responses on a connection (``_open``
+opens them).
 
 This is the only sync module that touches sockets, and the one boundary where OS, ``ssl`` and
 timeout exceptions become restwell's: ``map_error`` turns each into the class for the phase it
@@ -20,17 +21,13 @@ from ..._models._exceptions import (
 )
 from ..._protocol._http11 import ResponseParser
 from .. import _wait
-from .._eyeballs import race, start_connect
-from ._tls_socket import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
-    import ssl
 
     from ..._models._config import Limits
-    from .._dial import Dial
 from .._errors import remaining
 
-__all__ = ["Connection", "open_connection", "start_connection"]
+__all__ = ["Connection"]
 
 
 RECV = 64 * 1024
@@ -45,136 +42,6 @@ _RCVLOWAT: int = getattr(socket, "SO_RCVLOWAT", 0)  # (Linux, the BSDs, macOS; n
 # struct timeval: not on Windows, where the first exchange goes through the socket's own
 # methods and timeouts stay Python's.
 _FD_SOCKETS = os.name != "nt"
-
-
-def open_connection(
-    host: str,
-    port: int,
-    context: ssl.SSLContext | None,
-    timeout: float | None,
-    dial: Dial | None = None,
-) -> socket.socket:
-    """A connected socket (TLS already negotiated when ``context`` is given).
-
-    One address (an IP literal skips the resolver altogether): connected under the connect
-    timeout. Several: they race with staggered starts (Happy Eyeballs, ``_eyeballs``).
-    ``dial``: the transport's uds, local_address and socket_options (``_dial``).
-    """
-    if dial is not None:
-        until = _until(timeout, context)
-        sock = _dialled(host, port, timeout, dial)
-        return _secure(sock, host, context, timeout, until, dial.uds is None)
-    return _open(_addresses(host, port), host, context, timeout)
-
-
-def start_connection(
-    host: str, port: int, timeout: float | None, dial: Dial | None = None
-) -> tuple[socket.socket, bool]:
-    """A plain TCP socket, and True when its connect was only begun.
-
-    To one address under a connect timeout, the connect is started and left to complete
-    under the first write (``Connection``): on a fast network the request goes out without
-    a wait for the socket to become writable (poll, getsockopt) and the ioctl that makes
-    it non-blocking. Otherwise the socket comes connected, as from ``open_connection``.
-    """
-    if dial is not None:  # (options and binds come first: connected here)
-        return open_connection(host, port, None, timeout, dial), False
-    addresses = _addresses(host, port)
-    if len(addresses) == 1 and timeout is not None and _FD_SOCKETS:
-        return start_connect(*addresses[0], _socket.socket), True
-    return _open(addresses, host, None, timeout), False
-
-
-def _open(
-    addresses: list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]], host: str,
-    context: ssl.SSLContext | None, timeout: float | None,
-) -> socket.socket:
-    if not addresses:
-        raise OSError(f"{host} resolved to no address")
-    until = _until(timeout, context)
-    sock = _connect(*addresses[0], timeout) if len(addresses) == 1 else race(addresses, timeout)
-    return _secure(sock, host, context, timeout, until)
-
-
-def _until(timeout: float | None, context: ssl.SSLContext | None) -> float | None:
-    """When a TLS connection must be up: the connect timeout bounds the TCP connect and the
-    TLS handshake together, so a server that drips its handshake out cannot stretch it."""
-    return None if timeout is None or context is None else time.monotonic() + timeout
-
-
-def _secure(
-    sock: socket.socket, host: str, context: ssl.SSLContext | None, timeout: float | None,
-    until: float | None, tcp: bool = True,
-) -> socket.socket:
-    """TCP_NODELAY on a new TCP socket, and TLS on it (done by ``until``) when ``context``
-    is given."""
-    try:
-        if tcp:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if context is not None:
-            sock.settimeout(timeout)
-            return TLSSocket(sock, context, host, until)  # type: ignore[return-value]
-        return sock
-    except BaseException:
-        sock.close()
-        raise
-
-
-def _connect(
-    family: socket.AddressFamily, address: tuple[typing.Any, ...], timeout: float | None,
-    prepare: typing.Callable[[socket.socket], None] | None = None,
-) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        if prepare is not None:  # the transport's socket options and source address
-            prepare(sock)
-        sock.settimeout(timeout)  # see Connection: a new socket starts on Python's timeouts
-        sock.connect(address)
-        return sock
-    except BaseException:
-        sock.close()
-        raise
-
-
-def _addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, tuple[typing.Any, ...]]]:
-    family = _IP_LITERALS.get(host)
-    if family is None:
-        for family in (socket.AF_INET, socket.AF_INET6):
-            try:
-                socket.inet_pton(family, host)
-            except OSError:
-                continue
-            if len(_IP_LITERALS) >= 256:  # bounded: hosts are chosen by programs, mostly
-                _IP_LITERALS.clear()
-            _IP_LITERALS[host] = family
-            break
-        else:  # a name
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            return [(family, address) for family, _, _, _, address in infos]
-    return [(family, (host, port))]
-
-
-# IP literals met so far, with their family: an IP literal skips the resolver altogether,
-# and one seen before skips the inet_pton() test too.
-_IP_LITERALS: dict[str, socket.AddressFamily] = {}
-
-
-def _dialled(host: str, port: int, timeout: float | None, dial: Dial) -> socket.socket:
-    """A connected socket as the transport's ``Dial`` asks: to its Unix socket (no name
-    lookup), or to ``host`` from its source address with its options set."""
-    if dial.uds is not None:
-        sock = dial.unix_socket()
-        try:
-            sock.settimeout(timeout)
-            sock.connect(dial.uds)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    addresses = dial.addresses(host, _addresses(host, port))
-    if len(addresses) == 1:
-        return _connect(*addresses[0], timeout, dial.prepare)
-    return race(addresses, timeout, dial.prepare)
 
 
 class Connection:

@@ -24,7 +24,8 @@ from ..._protocol._http11 import ResponseParser, encode_head
 from ..._protocol._rules import forwarded, pool_key, proxy_refused, request_head, stale, unsupported
 from .._errors import mapped, remaining
 from .._settings import DEFAULT_TIMEOUT, TransportSettings
-from ._connection import Connection, open_connection, start_connection
+from ._connection import Connection
+from ._open import open_connection, start_connection
 from ._pool import ConnectionPool
 from ._tunnel import open_via_proxy
 

@@ -18,7 +18,7 @@ from ..._models._exceptions import RequestError
 from ..._models._proxy import Proxy
 from ..._protocol._http11 import ResponseParser
 from ..._protocol._proxy import check_tunnel, connect_head
-from ._connection import open_connection
+from ._open import open_connection
 from ._tls_socket import TLSSocket
 
 if typing.TYPE_CHECKING:  # pragma: no cover
