@@ -26,6 +26,10 @@ EXPECTED = {
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "codes", "delete",
     "get",
     "head", "options", "patch", "post", "put", "request",
+    "BadGateway", "BadRequest", "ClientError", "Conflict", "Forbidden", "GatewayTimeout", "Gone",
+    "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
+    "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
+    "UnprocessableEntity", "UnsupportedMediaType",
 }
 
 # The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.

@@ -44,10 +44,30 @@ from ._models._exceptions import (
     WriteTimeout,
 )
 from ._models._headers import Headers
+from ._models._problem_details import Problem
 from ._models._proxy import Proxy
 from ._models._request import Request
 from ._models._response import Response
 from ._models._retry import Retry
+from ._models._status_errors import (
+    BadGateway,
+    BadRequest,
+    ClientError,
+    Conflict,
+    Forbidden,
+    GatewayTimeout,
+    Gone,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    PreconditionFailed,
+    ServerError,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 from ._models._urls import URL
 from ._storage._memory import MemoryCache
 from ._storage._sqlite import SQLiteCache
@@ -72,7 +92,12 @@ __all__ = [
     "StreamClosed", "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException",
     "TooManyRedirects", "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError",
     "WriteTimeout", "__version__", "codes", "delete", "get", "head", "options", "patch", "post",
-    "put", "request"
+    "put", "request",
+    # typed API errors (HTTPStatusError by status class and status), their problem details
+    "BadGateway", "BadRequest", "ClientError", "Conflict", "Forbidden", "GatewayTimeout", "Gone",
+    "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
+    "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
+    "UnprocessableEntity", "UnsupportedMediaType",
 ]
 
 

@@ -72,6 +72,7 @@ class AsyncClient(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
         cache: bool = True,
+        raise_for_status: bool | UnsetType = UNSET,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go)."""
@@ -82,8 +83,13 @@ class AsyncClient(BaseClient):
         )
         if cache is not True:
             per_call(request, cache)
-        return await self.send(request, auth=auth, follow_redirects=follow_redirects,
-                               max_redirects=max_redirects)
+        if raise_for_status is not UNSET:
+            request._raise_status = raise_for_status  # type: ignore[assignment]
+        response = await self.send(request, auth=auth, follow_redirects=follow_redirects,
+                                      max_redirects=max_redirects)
+        if raise_for_status is True and response.status_code >= 400:  # (sent directly)
+            response.raise_for_status()
+        return response
 
     async def send(
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
@@ -148,8 +154,15 @@ class AsyncClient(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
+        raising = options.pop("raise_for_status", UNSET)
         request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        if raising is not UNSET:
+            request._raise_status = raising
         response = await self.send(request, stream=True, **options)
+        if raising is True and response.status_code >= 400:  # (sent directly: read its reason)
+            await response.aread()
+            await response.aclose()
+            response.raise_for_status()
         try:
             yield response
         finally:

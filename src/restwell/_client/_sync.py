@@ -69,6 +69,7 @@ class Client(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
         cache: bool = True,
+        raise_for_status: bool | UnsetType = UNSET,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go)."""
@@ -79,8 +80,13 @@ class Client(BaseClient):
         )
         if cache is not True:
             per_call(request, cache)
-        return self.send(request, auth=auth, follow_redirects=follow_redirects,
-                         max_redirects=max_redirects)
+        if raise_for_status is not UNSET:
+            request._raise_status = raise_for_status  # type: ignore[assignment]
+        response = self.send(request, auth=auth, follow_redirects=follow_redirects,
+                                max_redirects=max_redirects)
+        if raise_for_status is True and response.status_code >= 400:  # (sent directly)
+            response.raise_for_status()
+        return response
 
     def send(
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
@@ -145,8 +151,15 @@ class Client(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
+        raising = options.pop("raise_for_status", UNSET)
         request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        if raising is not UNSET:
+            request._raise_status = raising
         response = self.send(request, stream=True, **options)
+        if raising is True and response.status_code >= 400:  # (sent directly: read its reason)
+            response.read()
+            response.close()
+            response.raise_for_status()
         try:
             yield response
         finally:

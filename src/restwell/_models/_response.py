@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import typing
 
-from ._exceptions import HTTPStatusError
 from ._headers import Headers, HeaderTypes, parse_fields, parse_links, reason_of
 from ._json import _CHOSEN as _DECODER
 from ._json import dumps, loads
@@ -337,14 +336,17 @@ class Response(Body):
     # -- errors --------------------------------------------------------------------------------
 
     def raise_for_status(self) -> Response:
-        """Raise HTTPStatusError for 4xx and 5xx, its message the status, the request and
-        the API's own explanation (sanitized; an HTML page by its title); return the response
-        otherwise."""
+        """Raise an HTTPStatusError for 4xx and 5xx (``NotFound`` for 404; ``ClientError`` or
+        ``ServerError`` for a status without a class of its own), its message the status, the
+        request and the API's own explanation (sanitized; an HTML page by its title); return
+        the response otherwise."""
         if self.status_code < 400:
             return self
         from ._problems import status_message
+        from ._status_errors import status_error_class
 
-        raise HTTPStatusError(status_message(self), request=self.request, response=self)
+        raise status_error_class(self.status_code)(
+            status_message(self), request=self.request, response=self)
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
