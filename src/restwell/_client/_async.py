@@ -18,6 +18,7 @@ from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import RetryTypes
+from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
@@ -73,9 +74,13 @@ class AsyncClient(BaseClient):
         retries: RetryTypes | UnsetType = UNSET,
         cache: bool = True,
         raise_for_status: bool | UnsetType = UNSET,
+        path: PathValues | None = None,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
-        the response read whole (``client.stream()`` for one read as you go)."""
+        the response read whole (``client.stream()`` for one read as you go). ``path=``
+        fills the URL template's ``{name}`` segments, each value encoded as one segment."""
+        if path is not None:
+            url = expand_path(url, path)  # type: ignore[arg-type]
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
@@ -155,6 +160,9 @@ class AsyncClient(BaseClient):
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
         raising = options.pop("raise_for_status", UNSET)
+        values = options.pop("path", None)
+        if values is not None:
+            url = expand_path(url, values)  # type: ignore[arg-type]
         request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
         if raising is not UNSET:
             request._raise_status = raising

@@ -40,9 +40,10 @@ __all__ = ["BaseClient", "EventHooks", "SEND_OPTIONS"]
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 _URL_CACHE_SIZE = 512
-# send()'s own options, which the verbs pass on to request() instead of build_request().
+# The options build_request() does not take (send()'s own, the call's cache=,
+# raise_for_status= and path=), which the verbs pass on to request() instead.
 SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects", "cache",
-                          "raise_for_status"})
+                          "raise_for_status", "path"})
 # With raise_for_status=True, a 4xx or 5xx leaves the direct path as a redirect does.
 _RAISING = REDIRECT_CODES | frozenset(range(400, 1000))
 
