@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import typing
 
-from ._headers import Headers, HeaderTypes, parse_fields, parse_links, reason_of
+from ._headers import Headers, HeaderTypes, parse_fields, reason_of
 from ._json import _CHOSEN as _DECODER
 from ._json import dumps, loads
 from ._stream import AsyncByteStream, Body, Buffered, ByteStream
@@ -166,8 +166,13 @@ class Response(Body):
     @property
     def links(self) -> dict[str, dict[str, str]]:
         """The ``Link`` fields (RFC 8288) by ``rel``: ``r.links["next"]["url"]`` pages on
-        through GitHub's lists; {} without any."""
-        return parse_links(",".join(self.headers.get_list("link")))
+        through GitHub's lists; {} without any. Targets are resolved against the URL."""
+        fields = self.headers.get_list("link")
+        if not fields:
+            return {}
+        from ._links import parse_link_fields
+
+        return parse_link_fields(fields, self.url if self.request is not None else None)
 
     @property
     def url(self) -> URL:
