@@ -9,6 +9,7 @@ from ._features._cache._config import Cache
 from ._features._cookies import Cookies
 from ._features._digest import DigestAuth
 from ._features._oauth2 import OAuth2
+from ._features._pagination import CursorPagination, LinkPagination, PagePagination
 from ._models._config import UNSET, Limits, Timeout
 from ._models._exceptions import (
     AuthError,
@@ -23,6 +24,7 @@ from ._models._exceptions import (
     InvalidURL,
     LocalProtocolError,
     NetworkError,
+    PaginationError,
     PoolTimeout,
     ProtocolError,
     ProxyError,
@@ -98,6 +100,8 @@ __all__ = [
     "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
     "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
     "UnprocessableEntity", "UnsupportedMediaType",
+    # pagination strategies, and the error of a pagination that cannot go on
+    "CursorPagination", "LinkPagination", "PagePagination", "PaginationError",
 ]
 
 

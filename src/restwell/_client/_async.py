@@ -9,6 +9,7 @@ import inspect
 import typing
 
 from .._features._flow import run
+from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
 from .._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
 from .._models._config import UNSET, TimeoutTypes, UnsetType
@@ -23,6 +24,7 @@ from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
 from ._caching import per_call
+from ._pages import AsyncPages
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -214,6 +216,17 @@ class AsyncClient(BaseClient):
         if SEND_OPTIONS.isdisjoint(kwargs):
             return await self.send(self.build_request(method, url, **kwargs))
         return await self.request(method, url, **kwargs)
+
+    def paginate(
+        self, url: URL | str, *, pagination: Pagination | None = None,
+        max_pages: int | None = None, max_items: int | None = None, method: str = "GET",
+        **kwargs: typing.Any,
+    ) -> AsyncPages:
+        """The pages of a list, each a response, following ``pagination`` (the ``Link``
+        field's ``rel="next"`` by default; ``CursorPagination``, ``PagePagination``);
+        ``.items(path)`` iterates the items instead. Takes what ``request()`` takes, for every
+        page; stops after ``max_pages`` pages or ``max_items`` items (docs/pagination.md)."""
+        return AsyncPages(self, method, url, pagination, max_pages, max_items, kwargs)
 
     async def aclose(self) -> None:
         """Close every pooled connection; the client sends nothing after this."""

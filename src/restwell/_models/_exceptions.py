@@ -37,6 +37,8 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │                                 ServiceUnavailable 503, GatewayTimeout 504 (in _status_errors)
     ├── JSONDecodeError               .json() of a body that is not JSON (also json.JSONDecodeError,
     │                                 so a ValueError; in _problems, which imports json)
+    ├── PaginationError               paginate() cannot go on: a next page that loops, items
+    │                                 that are not a list (has .response)
     ├── InvalidURL                    (also a ValueError)
     ├── InvalidHeader                 (also a ValueError) CR, LF, NUL or another CTL in a header
     ├── StreamError
@@ -204,6 +206,15 @@ class HTTPStatusError(RestwellError):
 
             self._problem = problem_of(self.response)
         return self._problem
+
+
+class PaginationError(RestwellError):
+    """``paginate()`` cannot go on: the next page is one already fetched (the server's
+    pagination loops), or a page's items are not a list; ``.response`` is the page's."""
+
+    def __init__(self, message: str, *, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class InvalidURL(RestwellError, ValueError):
