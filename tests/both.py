@@ -68,6 +68,27 @@ class SyncResponse:
         self._run(self._response.aclose())
 
 
+class SyncPages:
+    """An AsyncClient's ``paginate()``, iterated through the sync names."""
+
+    def __init__(self, pages: typing.Any, run: typing.Callable[..., typing.Any]) -> None:
+        self._pages = pages
+        self._run = run
+
+    def _drive(self, agen: typing.AsyncIterator[T]) -> typing.Iterator[T]:
+        while True:
+            try:
+                yield self._run(agen.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __iter__(self) -> typing.Iterator[restwell.Response]:
+        return self._drive(self._pages.__aiter__())
+
+    def items(self, path: typing.Any = None) -> typing.Iterator[typing.Any]:
+        return self._drive(self._pages.items(path))
+
+
 class AsyncFacade:
     """An AsyncClient with its coroutine methods run to completion on ``runner``."""
 
@@ -97,6 +118,9 @@ class AsyncFacade:
             yield SyncResponse(response, self._run)
         finally:
             self._run(manager.__aexit__(None, None, None))
+
+    def paginate(self, *args: typing.Any, **kwargs: typing.Any) -> SyncPages:
+        return SyncPages(self.client.paginate(*args, **kwargs), self._run)
 
     def close(self) -> None:
         self._run(self.client.aclose())

@@ -26,6 +26,11 @@ EXPECTED = {
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "codes", "delete",
     "get",
     "head", "options", "patch", "post", "put", "request",
+    "BadGateway", "BadRequest", "ClientError", "Conflict", "Forbidden", "GatewayTimeout", "Gone",
+    "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
+    "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
+    "UnprocessableEntity", "UnsupportedMediaType",
+    "CursorPagination", "LinkPagination", "PagePagination", "PaginationError",
 }
 
 # The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.
@@ -147,7 +152,7 @@ ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(a, b)", "a(b)")
                  (".asend(", ".send("), ("StopAsyncIteration", "StopIteration"),
                  (".async_sleep(", ".sleep("), ("__aenter__", "__enter__"),
                  ("__aexit__", "__exit__"), ("def aclose", "def close"),
-                 ("-> AsyncClient:", "-> Client:")]
+                 ("-> AsyncClient:", "-> Client:"), ("AsyncPages", "Pages")]
 TWIN_NAMES = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 # Which transport each client makes by default is the one thing that must differ.
 NOT_TWINS = {"_default_transport"}

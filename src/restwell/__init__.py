@@ -9,6 +9,7 @@ from ._features._cache._config import Cache
 from ._features._cookies import Cookies
 from ._features._digest import DigestAuth
 from ._features._oauth2 import OAuth2
+from ._features._pagination import CursorPagination, LinkPagination, PagePagination
 from ._models._config import UNSET, Limits, Timeout
 from ._models._exceptions import (
     AuthError,
@@ -23,6 +24,7 @@ from ._models._exceptions import (
     InvalidURL,
     LocalProtocolError,
     NetworkError,
+    PaginationError,
     PoolTimeout,
     ProtocolError,
     ProxyError,
@@ -44,10 +46,30 @@ from ._models._exceptions import (
     WriteTimeout,
 )
 from ._models._headers import Headers
+from ._models._problem_details import Problem
 from ._models._proxy import Proxy
 from ._models._request import Request
 from ._models._response import Response
 from ._models._retry import Retry
+from ._models._status_errors import (
+    BadGateway,
+    BadRequest,
+    ClientError,
+    Conflict,
+    Forbidden,
+    GatewayTimeout,
+    Gone,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    PreconditionFailed,
+    ServerError,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 from ._models._urls import URL
 from ._storage._memory import MemoryCache
 from ._storage._sqlite import SQLiteCache
@@ -72,7 +94,14 @@ __all__ = [
     "StreamClosed", "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException",
     "TooManyRedirects", "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError",
     "WriteTimeout", "__version__", "codes", "delete", "get", "head", "options", "patch", "post",
-    "put", "request"
+    "put", "request",
+    # typed API errors (HTTPStatusError by status class and status), their problem details
+    "BadGateway", "BadRequest", "ClientError", "Conflict", "Forbidden", "GatewayTimeout", "Gone",
+    "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
+    "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
+    "UnprocessableEntity", "UnsupportedMediaType",
+    # pagination strategies, and the error of a pagination that cannot go on
+    "CursorPagination", "LinkPagination", "PagePagination", "PaginationError",
 ]
 
 

@@ -9,6 +9,7 @@ import inspect
 import typing
 
 from .._features._flow import run
+from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
 from .._io._async._transport import AsyncBaseTransport, AsyncHTTPTransport
 from .._models._config import UNSET, TimeoutTypes, UnsetType
@@ -18,10 +19,12 @@ from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import RetryTypes
+from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
 from ._caching import per_call
+from ._pages import AsyncPages
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -72,9 +75,14 @@ class AsyncClient(BaseClient):
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
         cache: bool = True,
+        raise_for_status: bool | UnsetType = UNSET,
+        path: PathValues | None = None,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
-        the response read whole (``client.stream()`` for one read as you go)."""
+        the response read whole (``client.stream()`` for one read as you go). ``path=``
+        fills the URL template's ``{name}`` segments, each value encoded as one segment."""
+        if path is not None:
+            url = expand_path(url, path)  # type: ignore[arg-type]
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
@@ -82,8 +90,13 @@ class AsyncClient(BaseClient):
         )
         if cache is not True:
             per_call(request, cache)
-        return await self.send(request, auth=auth, follow_redirects=follow_redirects,
-                               max_redirects=max_redirects)
+        if raise_for_status is not UNSET:
+            request._raise_status = raise_for_status  # type: ignore[assignment]
+        response = await self.send(request, auth=auth, follow_redirects=follow_redirects,
+                                      max_redirects=max_redirects)
+        if raise_for_status is True and response.status_code >= 400:  # (sent directly)
+            response.raise_for_status()
+        return response
 
     async def send(
         self, request: Request, *, stream: bool = False, auth: AuthTypes | UnsetType = UNSET,
@@ -148,8 +161,18 @@ class AsyncClient(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
+        raising = options.pop("raise_for_status", UNSET)
+        values = options.pop("path", None)
+        if values is not None:
+            url = expand_path(url, values)  # type: ignore[arg-type]
         request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        if raising is not UNSET:
+            request._raise_status = raising
         response = await self.send(request, stream=True, **options)
+        if raising is True and response.status_code >= 400:  # (sent directly: read its reason)
+            await response.aread()
+            await response.aclose()
+            response.raise_for_status()
         try:
             yield response
         finally:
@@ -193,6 +216,17 @@ class AsyncClient(BaseClient):
         if SEND_OPTIONS.isdisjoint(kwargs):
             return await self.send(self.build_request(method, url, **kwargs))
         return await self.request(method, url, **kwargs)
+
+    def paginate(
+        self, url: URL | str, *, pagination: Pagination | None = None,
+        max_pages: int | None = None, max_items: int | None = None, method: str = "GET",
+        **kwargs: typing.Any,
+    ) -> AsyncPages:
+        """The pages of a list, each a response, following ``pagination`` (the ``Link``
+        field's ``rel="next"`` by default; ``CursorPagination``, ``PagePagination``);
+        ``.items(path)`` iterates the items instead. Takes what ``request()`` takes, for every
+        page; stops after ``max_pages`` pages or ``max_items`` items (docs/pagination.md)."""
+        return AsyncPages(self, method, url, pagination, max_pages, max_items, kwargs)
 
     async def aclose(self) -> None:
         """Close every pooled connection; the client sends nothing after this."""

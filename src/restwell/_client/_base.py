@@ -40,8 +40,12 @@ __all__ = ["BaseClient", "EventHooks", "SEND_OPTIONS"]
 USER_AGENT = f"restwell/{__version__}"
 EventHooks = typing.Mapping[str, typing.Sequence[typing.Callable[..., typing.Any]]]
 _URL_CACHE_SIZE = 512
-# send()'s own options, which the verbs pass on to request() instead of build_request().
-SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects", "cache"})
+# The options build_request() does not take (send()'s own, the call's cache=,
+# raise_for_status= and path=), which the verbs pass on to request() instead.
+SEND_OPTIONS = frozenset({"auth", "follow_redirects", "max_redirects", "cache",
+                          "raise_for_status", "path"})
+# With raise_for_status=True, a 4xx or 5xx leaves the direct path as a redirect does.
+_RAISING = REDIRECT_CODES | frozenset(range(400, 1000))
 
 
 class BaseClient:
@@ -73,6 +77,7 @@ class BaseClient:
         default_encoding: DefaultEncoding = "utf-8",
         cache: CacheTypes = None,
         mounts: typing.Mapping[str, typing.Any] | None = None,
+        raise_for_status: bool = False,
     ) -> None:
         self.base_url = base_url_of(base_url)
         # The text encoding of responses that name none: a codec, or a function of the body
@@ -114,6 +119,7 @@ class BaseClient:
         self._names: tuple[str | None, frozenset[str]] = (None, frozenset())
         self._netrc_hosts: dict[str, tuple[str, str]] | None = None
         self._closed = False
+        self.raise_for_status = raise_for_status
 
     def _default_transport(self, **settings: typing.Any) -> typing.Any:
         raise NotImplementedError
@@ -241,7 +247,7 @@ class BaseClient:
     def _settled(self, response: Response) -> bool:
         """Is a directly sent request's response the caller's as it is (no cookie to keep,
         no redirect to follow, no response hook)?"""
-        return (response.status_code not in REDIRECT_CODES
+        return (response.status_code not in self._unsettled
                 and response._raw_head is not None and "set-cookie" not in response._lower_head
                 and not self.event_hooks["response"])
 
@@ -257,6 +263,17 @@ class BaseClient:
             raise ClientClosed(
                 f"this client was closed; create a new {type(self).__name__} to send requests"
             )
+
+    @property
+    def raise_for_status(self) -> bool:
+        """Whether every 4xx and 5xx raises its ``HTTPStatusError`` (a call's
+        ``raise_for_status=`` beats it)."""
+        return self._raise_for_status
+
+    @raise_for_status.setter
+    def raise_for_status(self, value: bool) -> None:
+        self._raise_for_status = bool(value)
+        self._unsettled = _RAISING if value else REDIRECT_CODES
 
     @property
     def is_closed(self) -> bool:

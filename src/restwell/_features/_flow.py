@@ -11,7 +11,7 @@ clients have it. The order, for one call:
    their retries (``_retry``), then what the response's ``Set-Cookie`` fields set;
 3. redirects: each hop rebuilt by ``_redirects`` (credentials stripped across origins,
    cookies rebuilt from the jar), with auth again while the chain stays on the first origin;
-4. the ``response`` hooks.
+4. the ``response`` hooks, then ``raise_for_status``: the call's, else the client's.
 
 A call that needs none of it (no auth, no retries, no hooks, a settled route, a response that
 sets no cookie and is no redirect) never starts the flow: the client sends it directly
@@ -57,6 +57,7 @@ class FlowHost(typing.Protocol):
     _routes: Routes | None
     _asynchronous: bool
     _cache: Cache | None
+    _raise_for_status: bool
 
     def _netrc(self) -> dict[str, tuple[str, str]]: ...
 
@@ -89,6 +90,11 @@ def run(
         request.timeout = timeout  # the caller's request may be sent again, in a call of its own
     for hook in host.event_hooks["response"]:
         yield CALL, hook, response
+    if response.status_code >= 400 and getattr(request, "_raise_status",
+                                                host._raise_for_status):
+        if stream:  # read the error's body (small) for its message and its problem details
+            yield READ, response, None
+        response.raise_for_status()
     return response
 
 

@@ -28,9 +28,17 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │   ├── DecodingError             the body could not be decompressed (or grew too large)
     │   ├── AuthError                 authentication could not be completed (token endpoint)
     │   └── TooManyRedirects
-    ├── HTTPStatusError               raise_for_status() on a 4xx or 5xx (has .request, .response)
+    ├── HTTPStatusError               a 4xx or 5xx raised for (has .request, .response, .problem)
+    │   ├── ClientError               4xx: BadRequest 400, Unauthorized 401, Forbidden 403,
+    │   │                             NotFound 404, MethodNotAllowed 405, Conflict 409, Gone 410,
+    │   │                             PreconditionFailed 412, UnsupportedMediaType 415,
+    │   │                             UnprocessableEntity 422, TooManyRequests 429
+    │   └── ServerError               5xx: InternalServerError 500, BadGateway 502,
+    │                                 ServiceUnavailable 503, GatewayTimeout 504 (in _status_errors)
     ├── JSONDecodeError               .json() of a body that is not JSON (also json.JSONDecodeError,
     │                                 so a ValueError; in _problems, which imports json)
+    ├── PaginationError               paginate() cannot go on: a next page that loops, items
+    │                                 that are not a list (has .response)
     ├── InvalidURL                    (also a ValueError)
     ├── InvalidHeader                 (also a ValueError) CR, LF, NUL or another CTL in a header
     ├── StreamError
@@ -47,6 +55,7 @@ from __future__ import annotations
 import typing
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._problem_details import Problem
     from ._request import Request
     from ._response import Response
 
@@ -172,11 +181,39 @@ class TooManyRedirects(RequestError):
 
 
 class HTTPStatusError(RestwellError):
-    """A 4xx or 5xx status, raised by ``Response.raise_for_status()``."""
+    """A 4xx or 5xx status, raised by ``Response.raise_for_status()`` (or by a client made
+    with ``raise_for_status=True``): an instance of the subclass for its status
+    (``except restwell.NotFound:``), else of ``ClientError`` or ``ServerError``."""
 
     def __init__(self, message: str, *, request: Request | None, response: Response) -> None:
         super().__init__(message)
         self.request = request  # (None for a Response built by hand without one)
+        self.response = response
+        self._problem: Problem | None = None
+
+    @property
+    def status_code(self) -> int:
+        """The response's status."""
+        return self.response.status_code
+
+    @property
+    def problem(self) -> Problem:
+        """What the server said went wrong, as RFC 9457 problem details (``type``, ``title``,
+        ``status``, ``detail``, ``instance``, ``extensions``), read from problem+json or the
+        common JSON error shapes (GitHub's, OAuth 2's); parsed on first use."""
+        if self._problem is None:
+            from ._problem_details import problem_of
+
+            self._problem = problem_of(self.response)
+        return self._problem
+
+
+class PaginationError(RestwellError):
+    """``paginate()`` cannot go on: the next page is one already fetched (the server's
+    pagination loops), or a page's items are not a list; ``.response`` is the page's."""
+
+    def __init__(self, message: str, *, response: Response | None = None) -> None:
+        super().__init__(message)
         self.response = response
 
 

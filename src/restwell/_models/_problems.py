@@ -6,7 +6,9 @@ characters (CR and LF, bidi overrides, U+2028...) into spaces, collapses whitesp
 the length; an HTML page gives only its ``<title>``, an XML error its ``<Message>``, other
 markup and binary bodies only their type and size. An API's JSON error gives its message
 and the reasons it lists (GitHub's ``errors[]``, JSON:API's, FastAPI's ``detail``), so
-``Repository creation failed: name already exists on this account``.
+``Repository creation failed: name already exists on this account``; problem details (RFC
+9457) their title and detail. ``HTTPStatusError.problem`` parses the same bodies into fields
+(``_problem_details``).
 
 Loaded on the first error only: it imports ``json`` (``JSONDecodeError`` subclasses
 ``json.JSONDecodeError``), which ``import restwell`` does not.
@@ -152,6 +154,12 @@ def api_message(body: typing.Any) -> str:
     main = next((body[key] for key in _MESSAGE_KEYS if isinstance(body.get(key), str)
                  and body[key].strip()), "")
     main = sanitize(main)
+    title = body.get("title")
+    if isinstance(title, str) and isinstance(body.get("detail"), str) and not isinstance(
+            body.get("message"), str):  # RFC 9457: the kind of problem, then this occurrence's
+        title = sanitize(title, 120)
+        if title and main and title != main:
+            main = f"{title.rstrip('.').rstrip()}: {main}"
     code = body.get("error")
     if isinstance(code, str) and main and main != sanitize(code):  # OAuth 2: error + description
         main = f"{sanitize(code, 60)}: {main}"

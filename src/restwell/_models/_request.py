@@ -28,8 +28,9 @@ class Request:
 
     # Slots, not an instance dict: the transports read a request's fields on every call, and
     # slot reads measured about 1,000 instructions a GET fewer.
-    __slots__ = ("_cache_off", "_extensions", "body", "caller_cookies", "expect_continue",
-                 "for_auth", "headers", "method", "proxy", "retries", "routes", "timeout", "url")
+    __slots__ = ("_cache_off", "_extensions", "_raise_status", "body", "caller_cookies",
+                 "expect_continue", "for_auth", "headers", "method", "proxy", "retries", "routes",
+                 "timeout", "url")
 
     method: str
     url: URL
@@ -52,6 +53,8 @@ class Request:
     _extensions: dict[str, typing.Any] | None
     # The call's cache=False (set only then: read with getattr, off the hot path).
     _cache_off: bool
+    # The call's raise_for_status= (set only when given: read with getattr, by the flow).
+    _raise_status: bool
 
     def __init__(
         self,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import codecs
 import typing
 
-from ._exceptions import HTTPStatusError
-from ._headers import Headers, HeaderTypes, parse_fields, parse_links, reason_of
+from ._headers import Headers, HeaderTypes, parse_fields, reason_of
 from ._json import _CHOSEN as _DECODER
 from ._json import dumps, loads
 from ._stream import AsyncByteStream, Body, Buffered, ByteStream
@@ -167,8 +166,13 @@ class Response(Body):
     @property
     def links(self) -> dict[str, dict[str, str]]:
         """The ``Link`` fields (RFC 8288) by ``rel``: ``r.links["next"]["url"]`` pages on
-        through GitHub's lists; {} without any."""
-        return parse_links(",".join(self.headers.get_list("link")))
+        through GitHub's lists; {} without any. Targets are resolved against the URL."""
+        fields = self.headers.get_list("link")
+        if not fields:
+            return {}
+        from ._links import parse_link_fields
+
+        return parse_link_fields(fields, self.url if self.request is not None else None)
 
     @property
     def url(self) -> URL:
@@ -337,14 +341,17 @@ class Response(Body):
     # -- errors --------------------------------------------------------------------------------
 
     def raise_for_status(self) -> Response:
-        """Raise HTTPStatusError for 4xx and 5xx, its message the status, the request and
-        the API's own explanation (sanitized; an HTML page by its title); return the response
-        otherwise."""
+        """Raise an HTTPStatusError for 4xx and 5xx (``NotFound`` for 404; ``ClientError`` or
+        ``ServerError`` for a status without a class of its own), its message the status, the
+        request and the API's own explanation (sanitized; an HTML page by its title); return
+        the response otherwise."""
         if self.status_code < 400:
             return self
         from ._problems import status_message
+        from ._status_errors import status_error_class
 
-        raise HTTPStatusError(status_message(self), request=self.request, response=self)
+        raise status_error_class(self.status_code)(
+            status_message(self), request=self.request, response=self)
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
