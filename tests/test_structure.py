@@ -15,7 +15,7 @@ SRC = pathlib.Path(restwell.__file__).parent
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError",
-    "Client", "ClientClosed", "Cookies", "DigestAuth", "OAuth2", "Proxy",
+    "Client", "ClientClosed", "CookieConflict", "Cookies", "DigestAuth", "OAuth2", "Proxy",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "Limits",
     "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError", "ProxyError",
@@ -23,7 +23,7 @@ EXPECTED = {
     "ResponseNotRead", "RestwellError", "Retry", "StreamClosed", "StreamConsumed", "StreamError",
     "TLSError", "Timeout", "TimeoutException", "TooManyRedirects", "TransportError", "UNSET",
     "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout", "__version__", "delete", "get",
-    "head", "options", "patch", "post", "put", "request",
+    "head", "options", "patch", "post", "put", "request", "stream",
 }
 
 # The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.

@@ -2,7 +2,7 @@
 
 import typing
 
-from ._api import delete, get, head, options, patch, post, put, request
+from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._client._sync import Client
 from ._features._auth import Auth, BasicAuth, BearerAuth
 from ._features._cookies import Cookies
@@ -15,6 +15,7 @@ from ._models._exceptions import (
     ClientClosed,
     ConnectError,
     ConnectTimeout,
+    CookieConflict,
     DecodingError,
     HTTPStatusError,
     IncompleteBodyError,
@@ -58,14 +59,16 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
     "BaseTransport", "BasicAuth", "BearerAuth", "CertificateVerifyError", "Client", "ClientClosed",
-    "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
+    "CookieConflict", "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout",
+    "DecodingError",
     "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
     "InvalidURL", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout", "ProtocolError",
     "Proxy", "ProxyError", "ReadError", "ReadTimeout", "RemoteProtocolError", "Request",
     "RequestError", "Response", "ResponseNotRead", "RestwellError", "Retry", "StreamClosed",
     "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException", "TooManyRedirects",
     "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError", "WriteTimeout",
-    "__version__", "delete", "get", "head", "options", "patch", "post", "put", "request"
+    "__version__", "delete", "get", "head", "options", "patch", "post", "put", "request",
+    "stream"
 ]
 
 
@@ -74,13 +77,24 @@ _ASYNC = {"AsyncClient": "_client._async", "AsyncBaseTransport": "_io._async._tr
           "HTTPTransport": "_io._sync._transport"}
 
 
+# requests' names a migrating script reaches for, and restwell's (docs/defaults.md).
+_MIGRATING = {
+    "Session": "restwell.Client is the session: `with restwell.Client() as client:`",
+    "RequestException": "restwell.RequestError (restwell.RestwellError is every error's base)",
+    "HTTPError": "restwell.HTTPStatusError, from response.raise_for_status()",
+    "ConnectionError": "restwell.ConnectError (restwell.TransportError for every network error)",
+}
+
+
 def __getattr__(name: str) -> typing.Any:
     # The async half loads on first use: importing asyncio would double restwell's import time
     # for programs that never use it. The sockets half (transports, connections, the parser,
     # TLS settings) loads when the first Client is made, or when its classes are asked for.
     module = _ASYNC.get(name)
     if module is None:
-        raise AttributeError(f"module 'restwell' has no attribute {name!r}")
+        hint = _MIGRATING.get(name)
+        raise AttributeError(f"module 'restwell' has no attribute {name!r}"
+                             + (f": {hint}" if hint else ""))
     import importlib
 
     value = getattr(importlib.import_module(f"restwell.{module}"), name)

@@ -18,6 +18,7 @@ from .._models._retry import RetryTypes
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
+from ._keywords import CALL_KEYWORDS
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -32,8 +33,11 @@ class Client(BaseClient):
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
     follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...)``;
-    every setting but the transport's may also be given per call."""
+    every setting but the transport's may also be given per call. The settings are also
+    properties (``client.auth = ...`` converts as ``auth=`` does); the transport's, the
+    proxy's and ``trust_env`` are fixed when the client is made."""
 
+    __slots__ = ()
     _transport: BaseTransport
 
     def _default_transport(self, **settings: typing.Any) -> BaseTransport:
@@ -63,9 +67,12 @@ class Client(BaseClient):
         expect_continue: bool | float = False,
         upload_progress: typing.Callable[[int, int | None], typing.Any] | None = None,
         retries: RetryTypes | UnsetType = UNSET,
+        **unknown: typing.Any,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go)."""
+        if unknown:  # requests' stream=, allow_redirects=...: a TypeError saying what to write
+            self._keywords("request", unknown)
         request = self.build_request(
             method, url, params=params, headers=headers, content=content, data=data,
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
@@ -131,8 +138,13 @@ class Client(BaseClient):
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
         options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
-        response = self.send(self.build_request(method, url, **kwargs), stream=True,
-                             **options)
+        try:
+            request = self.build_request(method, url, **kwargs)
+        except TypeError:
+            if CALL_KEYWORDS.issuperset(kwargs):
+                raise
+            request = self.build_request(method, url, **self._keywords("stream", kwargs))
+        response = self.send(request, stream=True, **options)
         try:
             yield response
         finally:
@@ -174,7 +186,16 @@ class Client(BaseClient):
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
         if SEND_OPTIONS.isdisjoint(kwargs):
-            return self.send(self.build_request(method, url, **kwargs))
+            try:
+                request = self.build_request(method, url, **kwargs)
+            except TypeError:  # a keyword restwell does not take (or another TypeError)
+                if CALL_KEYWORDS.issuperset(kwargs):
+                    raise
+                request = self.build_request(method, url,
+                                             **self._keywords(method.lower(), kwargs))
+            return self.send(request)
+        if not CALL_KEYWORDS.issuperset(kwargs):
+            kwargs = self._keywords(method.lower(), kwargs)
         return self.request(method, url, **kwargs)
 
     def close(self) -> None:
