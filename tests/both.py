@@ -93,8 +93,11 @@ class AsyncFacade:
     """An AsyncClient with its coroutine methods run to completion on ``runner``."""
 
     def __init__(self, runner: asyncio.Runner, **kwargs: typing.Any) -> None:
-        self._runner = runner
-        self.client = restwell.AsyncClient(**kwargs)
+        object.__setattr__(self, "_runner", runner)
+        object.__setattr__(self, "client", restwell.AsyncClient(**kwargs))
+
+    def __setattr__(self, name: str, value: typing.Any) -> None:
+        setattr(self.client, name, value)  # client.auth = ...: the AsyncClient's setting
 
     def _run(self, coro: typing.Awaitable[T]) -> T:
         return self._runner.run(coro)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import typing
 import urllib.parse
@@ -111,7 +112,7 @@ def test_expiry_and_matching_rules() -> None:
     assert jar.header_for("https", "www.example.com", "/") == "d=1; h=1; s=1; ma=1"
     assert jar.header_for("https", "api.example.com", "/") == "d=1"  # the domain cookie only
     assert jar.header_for("http", "www.example.com", "/") == "d=1; h=1; ma=1"  # no Secure
-    later = next(c for c in jar if c.name == "ma").expires
+    later = next(c for c in jar.records() if c.name == "ma").expires
     assert later is not None and later > time.time() + 90  # Max-Age beats Expires
 
 
@@ -188,3 +189,172 @@ def test_caller_cookies_with_a_ctl_or_semicolon_are_refused(value: str) -> None:
     client = restwell.Client()
     with pytest.raises(restwell.InvalidHeader, match="Invalid cookie"):
         client.build_request("GET", "http://h.test/", cookies={"c": value})
+
+
+# -- the jar as a mapping, shared between threads; cookies as octets ----------------------------
+
+
+def test_jar_is_a_mapping_of_names(app: AppServer, make_client: Make) -> None:
+    """As requests' and httpx's jars: dict(), [], in, get(), update(), del; the records stay
+    reachable, and a name two paths share with different values is a CookieConflict."""
+    with make_client(base_url=app.url) as c:
+        c.get(setting("sid=abc; Path=/", "theme=dark; Path=/cookies/x"))
+        jar = c.cookies
+        assert dict(jar) == {"sid": "abc", "theme": "dark"}
+        assert jar["sid"] == "abc" and "sid" in jar and "nope" not in jar
+        assert sorted(jar) == ["sid", "theme"] and len(jar) == 2
+        with pytest.raises(KeyError):
+            jar["nope"]
+        assert jar.get("nope") is None and jar.get("nope", "x") == "x"
+        host = app.url.removeprefix("http://").split(":")[0]
+        assert jar.get("theme", domain=host, path="/cookies/x") == "dark"
+        assert jar.get("theme", domain="other.test") is None
+        c.get(setting("theme=light; Path=/"))  # the same name for another path
+        with pytest.raises(restwell.CookieConflict, match="pick one with"):
+            jar["theme"]
+        with pytest.raises(restwell.CookieConflict):
+            jar.get("theme", "default")  # no default hides the conflict
+        assert jar.get("theme", path="/") == "light"
+        assert sorted(jar.items()) == [("sid", "abc"), ("theme", "dark"), ("theme", "light")]
+        assert {(r.name, r.path) for r in jar.records()} == {
+            ("sid", "/"), ("theme", "/cookies/x"), ("theme", "/")}
+        jar.delete("theme", path="/cookies/x")
+        assert jar["theme"] == "light"
+        jar["mine"] = "1"
+        jar.update({"also": "2"})
+        assert sent_cookie(c.get("/echo").json()) == ["sid=abc; theme=light; mine=1; also=2"]
+        del jar["mine"]
+        with pytest.raises(KeyError):
+            del jar["mine"]
+        import copy
+        import pickle
+
+        assert dict(pickle.loads(pickle.dumps(jar))) == dict(copy.copy(jar)) == dict(jar)
+        jar.clear(domain=host)
+        assert dict(jar) == {"also": "2"}  # the caller's own (domain "") stay
+        jar.clear()
+        assert not jar and len(jar) == 0
+
+
+def test_a_jar_given_is_shared_and_a_mapping_is_copied(app: AppServer, make_client: Make) -> None:
+    jar = Cookies({"mine": "1"})
+    with make_client(base_url=app.url, cookies=jar) as c:
+        c.get(setting("sid=abc; Path=/"))
+        assert jar["sid"] == "abc" and c.cookies is jar  # requests' and httpx's sharing
+        c.cookies = {"other": "2"}
+        assert dict(c.cookies) == {"other": "2"} and "other" not in jar
+
+
+def test_a_jar_given_per_call_sends_each_domain_its_own(app: AppServer, make_client: Make,
+                                                        app_url_localhost: str) -> None:
+    """A jar passed as cookies= for one call: its cookies of other domains stay home."""
+    other = Cookies()
+    other.extract("http", "localhost", "/", ["theirs=1; Path=/"])
+    other.extract("http", "127.0.0.1", "/", ["ours=1; Path=/"])
+    other.set("mine", "1")
+    with make_client() as c:
+        assert sent_cookie(c.get(app.url + "/echo", cookies=other).json()) == ["ours=1; mine=1"]
+
+
+def test_one_jar_shared_by_sixteen_threads(kind: str) -> None:
+    """Sixteen threads, one jar (one Client; for the async kinds, an AsyncClient per thread
+    on its own loop, all sharing the jar), thousands of requests whose responses set, change
+    and delete cookies, the jar read meanwhile: no error, and the jar consistent at the end."""
+    import sys
+    import threading
+
+    import both
+    from servers import ScriptedServer, read_request
+
+    def handler(conn: typing.Any, index: int) -> None:
+        while raw := read_request(conn):
+            _, _, thread, step = raw.split(b" ", 2)[1].decode().split("/")
+            lines = [f"t{thread}={step}; Path=/", f"shared={thread}-{step}; Path=/",
+                     f"p{thread}={step}; Path=/t/{thread}",
+                     f"gone{thread}=1; Path=/" + ("; Max-Age=0" if int(step) % 3 == 0 else "")]
+            head = "".join(f"Set-Cookie: {line}\r\n" for line in lines)
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n{head}\r\n".encode() + b"ok")
+
+    server = ScriptedServer(handler)
+    jar, steps, errors = Cookies(), 250, []
+    shared = restwell.Client(base_url=server.url, cookies=jar) if kind == "sync" else None
+
+    def work(thread: int) -> None:
+        try:
+            with contextlib.ExitStack() as stack:
+                client = shared
+                if client is None:
+                    runner = stack.enter_context(both.new_runner(kind))
+                    client = stack.enter_context(both.AsyncFacade(
+                        runner, base_url=server.url, cookies=jar))
+                for step in range(steps):
+                    client.get(f"/t/{thread}/{step}")
+                    if step % 10 == 0:  # the jar read while the others change it
+                        len(jar), "shared" in jar, jar.get(f"t{thread}")
+                        client.build_request("GET", f"/t/{thread}/x")
+        except Exception as exc:
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+        if shared is not None:
+            shared.close()
+        server.close()
+    assert errors == []
+    last = str(steps - 1)
+    assert {name: jar[name] for name in jar if name.startswith("t")} == {
+        f"t{n}": last for n in range(16)}
+    assert jar["shared"] in {f"{n}-{last}" for n in range(16)}
+    # each thread's last response deleted its gone<n> (249 % 3 == 0)
+    assert sorted(jar) == sorted([*(f"t{n}" for n in range(16)), *(f"p{n}" for n in range(16)),
+                                  "shared"])
+    assert len(jar.records()) == 33 == len(jar)
+
+
+def test_cookies_go_back_as_the_octets_they_came_as(
+    scripted: typing.Any, make_client: Make
+) -> None:
+    """RFC 6265 §5.4: a cookie value is octets. 0xE9 (Latin-1) used to go back as the two
+    bytes of UTF-8 "é" (the head was read as Latin-1 and the Cookie field written as UTF-8)."""
+    from servers import read_request
+
+    def handler(conn: typing.Any, index: int) -> None:
+        while raw := read_request(conn, server):
+            sets = (b"Set-Cookie: l1=Jos\xe9; Path=/\r\nSet-Cookie: u8=Jos\xc3\xa9; Path=/\r\n"
+                    if b"/set" in raw.split(b"\r\n", 1)[0] else b"")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + sets + b"\r\nok")
+
+    server = scripted(handler)
+    with make_client(base_url=server.url) as c:
+        c.get("/set")
+        c.get("/again")
+        values = c.cookies.get("l1"), c.cookies.get("u8")
+    assert b"Cookie: l1=Jos\xe9; u8=Jos\xc3\xa9" in server.received[1].split(b"\r\n")
+    # as text: UTF-8 reads as itself, another byte as a lone surrogate (surrogateescape)
+    assert values == ("Jos\udce9", "José")
+
+
+def test_the_callers_own_cookies_go_out_as_utf8_or_as_given_bytes(
+    scripted: typing.Any, make_client: Make
+) -> None:
+    """Text a caller sets goes out as UTF-8; bytes as they are (a cookie is octets)."""
+    from servers import read_request
+
+    def handler(conn: typing.Any, index: int) -> None:
+        while read_request(conn, server):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    server = scripted(handler)
+    with make_client(base_url=server.url, cookies={"text": "café", "raw": b"\xff"}) as c:
+        c.cookies.set("later", b"\xe9t\xe9")
+        c.get("/", cookies={"call": "ü", "callraw": b"\xfc"})
+    assert (b"Cookie: call=\xc3\xbc; callraw=\xfc; text=caf\xc3\xa9; raw=\xff; later=\xe9t\xe9"
+            in server.received[0].split(b"\r\n"))

@@ -2,7 +2,7 @@
 
 import typing
 
-from ._api import delete, get, head, options, patch, post, put, request
+from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._client._sync import Client
 from ._features._auth import Auth, BasicAuth, BearerAuth
 from ._features._cache._config import Cache
@@ -17,6 +17,7 @@ from ._models._exceptions import (
     ClientClosed,
     ConnectError,
     ConnectTimeout,
+    CookieConflict,
     DecodingError,
     HTTPStatusError,
     IncompleteBodyError,
@@ -85,7 +86,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
     "BaseTransport", "BasicAuth", "BearerAuth", "Cache", "CertificateVerifyError", "Client",
-    "ClientClosed", "MemoryCache", "SQLiteCache",
+    "ClientClosed", "CookieConflict", "MemoryCache", "SQLiteCache",
     "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
     "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
     "InvalidURL", "JSONDecodeError", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout",
@@ -94,7 +95,7 @@ __all__ = [
     "StreamClosed", "StreamConsumed", "StreamError", "TLSError", "Timeout", "TimeoutException",
     "TooManyRedirects", "TransportError", "UNSET", "URL", "UnsupportedProtocol", "WriteError",
     "WriteTimeout", "__version__", "codes", "delete", "get", "head", "options", "patch", "post",
-    "put", "request",
+    "put", "request", "stream",
     # typed API errors (HTTPStatusError by status class and status), their problem details
     "BadGateway", "BadRequest", "ClientError", "Conflict", "Forbidden", "GatewayTimeout", "Gone",
     "InternalServerError", "MethodNotAllowed", "NotFound", "PreconditionFailed", "Problem",
@@ -111,6 +112,15 @@ _ASYNC = {"AsyncClient": "_client._async", "AsyncBaseTransport": "_io._async._tr
           "codes": "_models._codes"}
 
 
+# requests' names a migrating script reaches for, and restwell's (docs/defaults.md).
+_MIGRATING = {
+    "Session": "restwell.Client is the session: `with restwell.Client() as client:`",
+    "RequestException": "restwell.RequestError (restwell.RestwellError is every error's base)",
+    "HTTPError": "restwell.HTTPStatusError, from response.raise_for_status()",
+    "ConnectionError": "restwell.ConnectError (restwell.TransportError for every network error)",
+}
+
+
 def __getattr__(name: str) -> typing.Any:
     # The async half loads on first use: importing asyncio would double restwell's import time
     # for programs that never use it. The sockets half (transports, connections, the parser,
@@ -119,7 +129,9 @@ def __getattr__(name: str) -> typing.Any:
     # members) load on first use too.
     module = _ASYNC.get(name)
     if module is None:
-        raise AttributeError(f"module 'restwell' has no attribute {name!r}")
+        hint = _MIGRATING.get(name)
+        raise AttributeError(f"module 'restwell' has no attribute {name!r}"
+                             + (f": {hint}" if hint else ""))
     import importlib
 
     value = getattr(importlib.import_module(f"restwell.{module}"), name)

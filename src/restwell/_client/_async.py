@@ -24,6 +24,7 @@ from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
 from ._caching import per_call
+from ._keywords import CALL_KEYWORDS
 from ._pages import AsyncPages
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -40,12 +41,15 @@ class AsyncClient(BaseClient):
     ``Client(base_url=..., headers=..., params=..., auth=..., timeout=..., limits=...,
     verify=..., cert=..., cookies=..., event_hooks=..., transport=..., trust_env=...,
     follow_redirects=..., max_redirects=..., proxy=..., proxy_auth=..., retries=...,
-    mounts=..., default_encoding=..., cache=...)``; every setting but the transports',
-    ``default_encoding`` and ``cache`` may also be given per call (``cache=False`` turns the
-    cache off for one call). ``mounts={"all://*.corp": transport, ...}`` sends the requests
-    whose URL matches a pattern to that transport (httpx's patterns; the most specific wins;
-    docs/connections.md)."""
+    mounts=..., default_encoding=..., cache=..., raise_for_status=...)``; every setting but
+    the transports', ``default_encoding`` and ``cache`` may also be given per call
+    (``cache=False`` turns the cache off for one call). The settings are also properties
+    (``client.auth = ...`` converts as ``auth=`` does); the transport's, the proxy's and
+    ``trust_env`` are fixed when the client is made. ``mounts={"all://*.corp": transport,
+    ...}`` sends the requests whose URL matches a pattern to that transport (httpx's
+    patterns; the most specific wins; docs/connections.md)."""
 
+    __slots__ = ()
     _transport: AsyncBaseTransport
     _asynchronous = True
 
@@ -77,10 +81,13 @@ class AsyncClient(BaseClient):
         cache: bool = True,
         raise_for_status: bool | UnsetType = UNSET,
         path: PathValues | None = None,
+        **unknown: typing.Any,
     ) -> Response:
         """Build a request from the arguments and the client's settings, send it, and return
         the response read whole (``client.stream()`` for one read as you go). ``path=``
         fills the URL template's ``{name}`` segments, each value encoded as one segment."""
+        if unknown:  # requests' stream=, allow_redirects=...: a TypeError saying what to write
+            self._keywords("request", unknown)
         if path is not None:
             url = expand_path(url, path)  # type: ignore[arg-type]
         request = self.build_request(
@@ -165,7 +172,13 @@ class AsyncClient(BaseClient):
         values = options.pop("path", None)
         if values is not None:
             url = expand_path(url, values)  # type: ignore[arg-type]
-        request = per_call(self.build_request(method, url, **kwargs), options.pop("cache", True))
+        try:
+            built = self.build_request(method, url, **kwargs)
+        except TypeError:
+            if CALL_KEYWORDS.issuperset(kwargs):
+                raise
+            built = self.build_request(method, url, **self._keywords("stream", kwargs))
+        request = per_call(built, options.pop("cache", True))
         if raising is not UNSET:
             request._raise_status = raising
         response = await self.send(request, stream=True, **options)
@@ -214,7 +227,16 @@ class AsyncClient(BaseClient):
         without request(), whose keyword-only options cost a dict lookup for each one a call
         leaves out (14 for post(url, json=...))."""
         if SEND_OPTIONS.isdisjoint(kwargs):
-            return await self.send(self.build_request(method, url, **kwargs))
+            try:
+                request = self.build_request(method, url, **kwargs)
+            except TypeError:  # a keyword restwell does not take (or another TypeError)
+                if CALL_KEYWORDS.issuperset(kwargs):
+                    raise
+                request = self.build_request(method, url,
+                                             **self._keywords(method.lower(), kwargs))
+            return await self.send(request)
+        if not CALL_KEYWORDS.issuperset(kwargs):
+            kwargs = self._keywords(method.lower(), kwargs)
         return await self.request(method, url, **kwargs)
 
     def paginate(

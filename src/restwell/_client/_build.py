@@ -1,9 +1,10 @@
 """Pieces of building a request from a call's arguments: base URL joining, query merging,
-header overriding, the Cookie field, upload options."""
+header overriding (None removes a field), the Cookie field, upload options."""
 
 from __future__ import annotations
 
 import re
+import time
 import typing
 from collections.abc import Mapping
 
@@ -13,13 +14,13 @@ from .._models._exceptions import (
     InvalidHeader,
     InvalidURL,
 )
-from .._models._headers import Headers
+from .._models._headers import Headers, HeaderTypes
 from .._models._request import Request
-from .._models._urls import URL, QueryParams, encode_form, param_pairs
+from .._models._urls import URL, QueryParams, encode_form, form_key, param_pairs, query_keys
 
-__all__ = ["CookieTypes", "add_cookies", "base_url_of", "merge_params", "merge_url",
-           "upload_options"]
-CookieTypes = typing.Union[typing.Mapping[str, str], Cookies, None]
+__all__ = ["CookieTypes", "add_cookies", "base_url_of", "merge_url", "override_fields",
+           "upload_options", "with_params"]
+CookieTypes = typing.Union[typing.Mapping[str, typing.Union[str, bytes]], Cookies, None]
 
 
 # RFC 6265 §4.1.1: no CTL (HTAB included, which a header value could otherwise carry) and no
@@ -48,17 +49,40 @@ def merge_url(base: URL | None, url: str) -> URL:
     return base.join(url.lstrip("/") if not url.startswith("//") else url)
 
 
-def merge_params(client: QueryParams, call: QueryParams) -> str:
-    if not client:
-        return encode_form(call)
-    if not call:
-        return encode_form(client)
-    if isinstance(client, (str, bytes)) or isinstance(call, (str, bytes)):
-        return f"{encode_form(client)}&{encode_form(call)}"  # ready-made query strings
-    call_pairs = param_pairs(call)
-    call_keys = {key for key, _ in call_pairs}
-    return encode_form([pair for pair in param_pairs(client) if pair[0] not in call_keys]
-                       + call_pairs)
+def with_params(url: URL, client: typing.Sequence[tuple[str, str]] | None,
+                call: QueryParams) -> URL:
+    """The URL with the client's default params and the call's. A client default is left out
+    when the URL's query already has its key (a ``next`` link keeps its own ``page``) or the
+    call gives it (a None value there: the key is left out altogether); the call's own are
+    appended as given (None values left out), as requests does."""
+    added = encode_form(call) if call else ""
+    if client:
+        taken = query_keys(url.query) if url.query else set()
+        if call:
+            taken |= (query_keys(added) if isinstance(call, (str, bytes))
+                      else {form_key(key) for key, _ in param_pairs(call)})
+        defaults = "&".join(text for key, text in client if key not in taken)
+        added = f"{defaults}&{added}" if defaults and added else defaults or added
+    return url.copy_merge_params(added) if added else url
+
+
+def override_fields(
+    fields: Headers, given: HeaderTypes, defaults: typing.AbstractSet[str]
+) -> Headers:
+    """A call's fields (or the client's ``headers=``) over ``fields``: each replaces those of
+    its name (``defaults``: the lower-cased names ``fields`` may share with them), and a None
+    value removes them, a client default included (Host stays). Returns the fields given,
+    without the Nones."""
+    if isinstance(given, Headers):
+        extra = given
+    else:
+        items = list(given.items()) if isinstance(given, Mapping) else list(given or ())
+        extra = Headers(items)  # (which leaves the Nones out)
+        for name, value in items:
+            if value is None and isinstance(name, str) and name.lower() != "host":
+                fields.pop_all(name)
+    fields._override(extra, defaults)
+    return extra
 
 
 def add_cookies(
@@ -67,9 +91,20 @@ def add_cookies(
     """One Cookie field (RFC 6265 §5.4): the caller's own field and the call's cookies, then
     the jar's for this URL (a call's cookie wins over the jar's of the same name). Returns the
     caller's part, which redirect hops need apart from the jar's."""
-    given = dict(call) if isinstance(call, Mapping) else {c.name: c.value for c in call or ()}
+    given: dict[str, str | bytes]
+    if call is None:
+        given = {}
+    elif type(call) is not dict and isinstance(call, Cookies):
+        # a jar's cookies of a domain go to that domain only
+        now, https = time.time(), url.scheme == "https"
+        given = {c.name: c.value for c in call.records()
+                 if not c.domain or c.matches(url.host, url.path or "/", https, now)}
+    else:
+        given = dict(call)
     pairs = []
     for name, value in given.items():
+        if isinstance(value, (bytes, bytearray)):  # octets, sent as they are
+            value = given[name] = bytes(value).decode("utf-8", "surrogateescape")
         if not name or any(c in name for c in "=;, \t") or _BAD_COOKIE_VALUE.search(value):
             raise InvalidHeader(f"Invalid cookie {name!r}: names and values cannot hold ';', "
                                 "'=' or control characters")

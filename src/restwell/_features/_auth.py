@@ -17,7 +17,7 @@ from .._models._response import Response
 
 __all__ = [
     "Auth", "BasicAuth", "BearerAuth", "FunctionAuth", "AuthTypes", "to_auth", "netrc_credentials",
-    "AuthFlow", "AsyncAuthFlow",
+    "AuthFlow", "AsyncAuthFlow", "wrote_authorization",
 ]
 AuthFlow = typing.Generator[Request, Response, None]
 AsyncAuthFlow = typing.AsyncGenerator[Request, Response]
@@ -154,6 +154,13 @@ AuthTypes = typing.Union[
 ]
 
 
+def wrote_authorization(request: Request, defaults: typing.Mapping[str, str]) -> bool:
+    """Did the caller write the request's Authorization field (not the client's default
+    one)? A call's own field is sent as it is: it beats the client's auth= and netrc."""
+    value = request.headers.get("authorization")
+    return value is not None and value != defaults.get("authorization")
+
+
 def to_auth(auth: AuthTypes) -> Auth | None:
     if auth is None or isinstance(auth, Auth):
         return auth
@@ -161,4 +168,7 @@ def to_auth(auth: AuthTypes) -> Auth | None:
         return BasicAuth(*auth)
     if callable(auth):
         return FunctionAuth(auth)
-    raise TypeError(f"auth= must be (user, password), an Auth or a callable, not {auth!r}")
+    # (the type only: the value may hold a password)
+    shape = f"a {len(auth)}-item {type(auth).__name__}" if isinstance(auth, (tuple, list)) else (
+        type(auth).__name__)
+    raise TypeError(f"auth= must be a (user, password) tuple, an Auth or a callable, not {shape}")

@@ -16,20 +16,29 @@ value)``) are *unscoped*, the caller's own: like client auth they go only to ``b
 origin when the client has one (to every origin it asks for when it has none), and never on a
 redirect hop once the chain has left the first origin. Cookies servers set follow RFC 6265
 matching, which (as in browsers) does not separate ports.
+
+Values are octets (§5.4): a Set-Cookie value is read as UTF-8 with ``surrogateescape``, so
+any other byte is kept as a lone surrogate and goes back as that byte; text a caller gives
+goes out as UTF-8, bytes as they are. ``Cookies`` is a mapping of names to values (as
+requests' and httpx's jars are) over the records, guarded by one lock.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import time
 import typing
+
+from .._models._exceptions import CookieConflict
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._models._request import Request
     from .._models._response import Response
     from .._models._urls import URL
 
-__all__ = ["Cookie", "Cookies", "parse_set_cookie", "keep_cookies", "cookies_for_hop"]
+__all__ = ["Cookie", "Cookies", "parse_set_cookie", "keep_cookies", "cookies_for_hop",
+           "set_cookie_octets"]
 
 
 MAX_PAIR = 4096
@@ -53,6 +62,13 @@ class Cookie:
     def __repr__(self) -> str:
         return f"<Cookie {self.name}=*** for {self.domain or '*'}{self.path}>"
 
+    def copy(self) -> Cookie:
+        """An independent copy of this record."""
+        new = Cookie.__new__(Cookie)
+        for name in Cookie.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
     def expired(self, now: float) -> bool:
         return self.expires is not None and self.expires <= now
 
@@ -68,58 +84,164 @@ class Cookie:
         return _path_match(path, self.path)
 
 
-class Cookies:
-    """A jar; iterate it, ``get``/``set``/``delete`` by name, ``save``/``load`` to a file."""
+class Cookies(typing.MutableMapping[str, str]):
+    """A jar, and a mapping of cookie names to values (as requests' and httpx's jars are):
+    ``jar["sid"]``, ``"sid" in jar``, ``dict(jar)``, ``jar.update({...})``.
 
-    def __init__(self, cookies: typing.Mapping[str, str] | Cookies | None = None,
+    A name can belong to cookies of several domains or paths: ``jar[name]`` then raises
+    ``CookieConflict`` (unless they share one value), and ``get(name, domain=, path=)``
+    picks one. ``records()`` lists the whole ``Cookie`` records; ``save``/``load`` persist
+    them. Thread-safe: one lock guards the records (held for no I/O and no await, so an
+    AsyncClient may share it too); a client that has no cookie never takes it.
+    """
+
+    def __init__(self, cookies: typing.Mapping[str, str | bytes] | Cookies | None = None,
                  domain: str = "") -> None:
         self._jar: dict[tuple[str, str, str], Cookie] = {}
+        self._lock = _thread.allocate_lock()
         if isinstance(cookies, Cookies):
-            self._jar.update(cookies._jar)
+            self._jar.update((key, c.copy()) for key, c in cookies._items())
         elif cookies:
             for name, value in cookies.items():
                 self.set(name, value, domain=domain)
 
-    def __iter__(self) -> typing.Iterator[Cookie]:
-        return iter(list(self._jar.values()))
+    def __getstate__(self) -> dict[str, typing.Any]:  # (pickle and copy: the lock is not)
+        return {"_jar": dict(self._items())}
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        self._jar = state["_jar"]
+        self._lock = _thread.allocate_lock()
+
+    def _items(self) -> list[tuple[tuple[str, str, str], Cookie]]:
+        with self._lock:
+            return list(self._jar.items())
+
+    def _live(self) -> list[Cookie]:
+        """The unexpired records, oldest first (expired ones are dropped on the way)."""
+        now = time.time()
+        with self._lock:
+            gone = [key for key, c in self._jar.items() if c.expired(now)]
+            for key in gone:
+                del self._jar[key]
+            return list(self._jar.values())
+
+    # -- the mapping: names to values ----------------------------------------------------------
+
+    def __getitem__(self, name: str) -> str:
+        value = self._find(name, None, None)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: str | bytes) -> None:
+        self.set(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        if not self._remove(name, None, None):
+            raise KeyError(name)
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(dict.fromkeys(c.name for c in self._live()))
 
     def __len__(self) -> int:
-        return len(self._jar)
+        return len({c.name for c in self._live()})
+
+    def __contains__(self, name: object) -> bool:
+        return any(c.name == name for c in self._live())
 
     def __bool__(self) -> bool:
-        return bool(self._jar)
+        return bool(self._jar) and bool(self._live())
 
     def __repr__(self) -> str:
-        return f"<Cookies {len(self._jar)}>"
+        return f"<Cookies {sorted(self)}>"
 
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+    def get(self, name: str, default: typing.Any = None,
+            domain: str | None = None, path: str | None = None) -> typing.Any:
+        """The value of the cookie named ``name`` (of that ``domain`` and ``path``, when given;
+        domain "" for the caller's own), else ``default``. ``CookieConflict`` when several
+        match with different values."""
+        value = self._find(name, domain, path)
+        return default if value is None else value
+
+    def set(self, name: str, value: str | bytes, domain: str = "", path: str = "/") -> None:
         """Set a cookie of the caller's own, for ``path`` and below. Without ``domain`` it goes
         where the client's auth goes (only to ``base_url``'s origin, when there is one); with
-        one, to that host only. ValueError for a name or value a Cookie field cannot carry."""
+        one, to that host only. A str value goes out as UTF-8, bytes as they are. ValueError
+        for a name or value a Cookie field cannot carry."""
         from .._models._headers import check_header
 
+        if isinstance(value, (bytes, bytearray)):
+            value = bytes(value).decode("utf-8", "surrogateescape")  # octets, as they go out
         check_header("Cookie", f"{name}={value}")
         if not name or any(c in name for c in "=;, \t") or ";" in value:
             raise ValueError(f"invalid cookie {name!r}: names hold no '=', ';' or spaces")
-        self._store(Cookie(name, value, domain.lower(), path))
+        cookie = Cookie(name, value, domain.lower(), path)
+        with self._lock:
+            self._store(cookie)
 
-    def get(self, name: str, domain: str | None = None) -> str | None:
-        """The value of a cookie named ``name`` (of that ``domain``, when given; "" for the
-        caller's own), or None."""
-        for cookie in self._jar.values():
-            if cookie.name == name and (domain is None or cookie.domain == domain):
-                return cookie.value
-        return None
+    def update(self, other: typing.Any = (), /, **kwargs: str) -> None:
+        """Set these cookies (a mapping, pairs or keywords, as ``dict.update`` takes them); the
+        records of another jar are copied whole, domains and paths included."""
+        if isinstance(other, Cookies):
+            copies = [c.copy() for _, c in other._items()]
+            with self._lock:
+                for cookie in copies:
+                    self._store(cookie)
+            other = ()
+        super().update(other, **kwargs)
 
-    def delete(self, name: str, domain: str | None = None) -> None:
-        """Remove every cookie named ``name`` (of that ``domain`` only, when given)."""
-        for key, cookie in list(self._jar.items()):
-            if cookie.name == name and (domain is None or cookie.domain == domain):
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every cookie's (name, value), one snapshot (safe while other threads change the
+        jar, which ``dict(jar)``, reading names then values, is not); a name set for several
+        domains or paths appears once for each, as in requests' jar."""
+        return [(c.name, c.value) for c in self._live()]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        """Every cookie's value, one snapshot (see ``items``)."""
+        return [c.value for c in self._live()]
+
+    def records(self) -> list[Cookie]:
+        """Every cookie as its full record (name, value, domain, path, flags, expiry): a
+        snapshot, oldest first."""
+        return self._live()
+
+    def delete(self, name: str, domain: str | None = None, path: str | None = None) -> None:
+        """Remove every cookie named ``name`` (of that ``domain`` and ``path`` only, when given);
+        none is no error."""
+        self._remove(name, domain, path)
+
+    def clear(self, domain: str | None = None, path: str | None = None) -> None:
+        """Remove every cookie (of that ``domain``, and that ``path``, when given)."""
+        with self._lock:
+            if domain is None and path is None:
+                self._jar.clear()
+                return
+            for key in [k for k in self._jar if (domain is None or k[0] == domain.lower())
+                        and (path is None or k[1] == path)]:
                 del self._jar[key]
 
-    def clear(self) -> None:
-        """Remove every cookie."""
-        self._jar.clear()
+    def _find(self, name: str, domain: str | None, path: str | None) -> str | None:
+        found = [c for c in self._live() if c.name == name
+                 and (domain is None or c.domain == domain.lower())
+                 and (path is None or c.path == path)]
+        if not found:
+            return None
+        if len(found) > 1 and len({c.value for c in found}) > 1:
+            where = ", ".join(f"{c.domain or '(yours)'}{c.path}" for c in found)
+            raise CookieConflict(
+                f"{len(found)} cookies are named {name!r} ({where}); pick one with "
+                f"cookies.get({name!r}, domain=..., path=...)"
+            )
+        return found[-1].value
+
+    def _remove(self, name: str, domain: str | None, path: str | None) -> bool:
+        with self._lock:
+            keys = [key for key, c in self._jar.items() if c.name == name
+                    and (domain is None or c.domain == domain.lower())
+                    and (path is None or c.path == path)]
+            for key in keys:
+                del self._jar[key]
+        return bool(keys)
 
     # -- what goes out -------------------------------------------------------------------------
 
@@ -130,8 +252,9 @@ class Cookies:
             return ""
         now = time.time()
         https = scheme == "https"
-        chosen = [c for c in self._jar.values() if (c.domain or unscoped)
-                  and c.name not in exclude and c.matches(host, path, https, now)]
+        with self._lock:
+            chosen = [c for c in self._jar.values() if (c.domain or unscoped)
+                      and c.name not in exclude and c.matches(host, path, https, now)]
         chosen.sort(key=lambda c: (-len(c.path), c.created))
         return "; ".join(f"{c.name}={c.value}" for c in chosen)
 
@@ -140,12 +263,14 @@ class Cookies:
     def extract(self, scheme: str, host: str, path: str, set_cookies: list[str]) -> None:
         """Keep the cookies of these ``Set-Cookie`` values as if ``scheme://host`` had answered a
         request for ``path`` with them; those RFC 6265 refuses are dropped."""
-        for line in set_cookies:
-            cookie = parse_set_cookie(line, scheme, host, path)
-            if cookie is not None:
-                self._store(cookie)
+        cookies = [parse_set_cookie(line, scheme, host, path) for line in set_cookies]
+        with self._lock:
+            for cookie in cookies:
+                if cookie is not None:
+                    self._store(cookie)
 
     def _store(self, cookie: Cookie) -> None:
+        """Keep one cookie (with the lock held)."""
         key = (cookie.domain, cookie.path, cookie.name)
         old = self._jar.pop(key, None)
         if old is not None:
@@ -166,9 +291,7 @@ class Cookies:
         import json
         import os
 
-        now = time.time()
-        rows = [{name: getattr(c, name) for name in Cookie.__slots__}
-                for c in self._jar.values() if not c.expired(now)]
+        rows = [{name: getattr(c, name) for name in Cookie.__slots__} for c in self._live()]
         temporary = f"{path}.{os.getpid()}.tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
@@ -194,8 +317,10 @@ class Cookies:
             raise ValueError(f"{path} is not a restwell cookie file: {exc}") from None
         if not isinstance(rows, list):
             raise ValueError(f"{path} is not a restwell cookie file: not a JSON list")
-        for row in rows:
-            jar._store(_cookie_from_row(row, path))
+        cookies = [_cookie_from_row(row, path) for row in rows]
+        with jar._lock:
+            for cookie in cookies:
+                jar._store(cookie)
         return jar
 
 
@@ -319,10 +444,23 @@ def _http_date(value: str) -> float | None:
 
 def keep_cookies(jar: Cookies, request: Request, response: Response) -> None:
     """Store what a response's Set-Cookie fields set (each hop of a chain too)."""
-    values = response._set_cookie_fields()
+    values = set_cookie_octets(response)
     if values:
         url = request.url
         jar.extract(url.scheme, url.host, url.path or "/", values)
+
+
+def set_cookie_octets(response: Response) -> list[str]:
+    """A response's Set-Cookie values as octets (RFC 6265 §5.4), for the jar: UTF-8 reads as
+    text, any other byte as a lone surrogate (``surrogateescape``), which the head's encoder
+    turns back into that byte. (``response.headers`` reads a value that is not UTF-8 as
+    Latin-1, for display: a 0xE9 read as "é" would go back as UTF-8, two other bytes.)"""
+    if response._raw_head is None:
+        return response._set_cookie_fields()  # a Response made in Python: its headers
+    if "set-cookie" not in response._lower_head:
+        return []
+    return [value.decode("utf-8", "surrogateescape") for name, value in response._wire_fields()
+            if name.lower() == b"set-cookie"]
 
 
 def cookies_for_hop(

@@ -25,12 +25,13 @@ import typing
 
 from .._models._config import UNSET, Timeout, UnsetType
 from .._models._exceptions import TooManyRedirects
+from .._models._headers import Headers
 from .._models._proxy import Routes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import Retry
 from .._models._urls import URL
-from ._auth import Auth, AuthTypes, BasicAuth, to_auth
+from ._auth import Auth, AuthTypes, BasicAuth, to_auth, wrote_authorization
 from ._cache._config import Cache, request_cache_off
 from ._cache._exchange import exchange
 from ._cookies import Cookies, cookies_for_hop, keep_cookies
@@ -54,6 +55,7 @@ class FlowHost(typing.Protocol):
     event_hooks: Hooks
     follow_redirects: bool
     max_redirects: int
+    headers: Headers
     _routes: Routes | None
     _asynchronous: bool
     _cache: Cache | None
@@ -200,12 +202,17 @@ def _follow(
 
 
 def auth_for(host: FlowHost, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
-    """The call's auth, else the URL's credentials, else the client's (only on base_url's
-    origin), else netrc's for the exact host (with ``trust_env``)."""
+    """The call's auth, else the URL's credentials, else an Authorization field the caller
+    wrote (sent as it is), else the client's (only on base_url's origin), else netrc's for
+    the exact host (with ``trust_env``)."""
+    if request.caller_auth is None:  # once a call, before an auth flow writes the field
+        request.caller_auth = wrote_authorization(request, host.headers)
     if not isinstance(auth, UnsetType):
         return to_auth(auth)
     if request.url.userinfo:
         return BasicAuth(request.url.username, request.url.password)
+    if request.caller_auth:
+        return None
     if host.auth is not None and (
         host.base_url is None or host.base_url.origin == request.url.origin
     ):

@@ -126,7 +126,10 @@ TimeoutTypes = typing.Union[Timeout, float, None, typing.Tuple[float, float]]
 def to_timeout(value: TimeoutTypes) -> Timeout:
     if isinstance(value, Timeout):
         return value
-    if isinstance(value, tuple):
+    if isinstance(value, tuple):  # requests' (connect, read): read bounds writes too
+        if len(value) != 2:
+            raise ValueError(f"timeout= as a tuple is (connect, read), as requests takes it, "
+                             f"not {value!r}; restwell.Timeout(...) names every phase")
         connect, read = value
         return Timeout(connect=connect, read=read, write=read)
     return Timeout(value)

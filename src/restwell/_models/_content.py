@@ -25,7 +25,9 @@ __all__ = [
 RequestContent = typing.Union[
     bytes, str, typing.IO[bytes], typing.Iterable[bytes], typing.AsyncIterable[bytes]
 ]
-RequestData = typing.Union[typing.Mapping[str, typing.Any], bytes, str]
+RequestData = typing.Union[
+    typing.Mapping[str, typing.Any], typing.Sequence[typing.Tuple[str, typing.Any]], bytes, str
+]
 
 
 class BodyStream:
@@ -165,8 +167,9 @@ def encode_body(
     if files is not None:
         if content is not None or json is not None:
             raise TypeError("files= goes with data= (form fields) only, not content= or json=")
-        if data is not None and not isinstance(data, typing.Mapping):
-            raise TypeError("with files=, data= must be a mapping of form fields")
+        if data is not None and not (isinstance(data, typing.Mapping) or _is_pairs(data)):
+            raise TypeError("with files=, data= must be form fields: a mapping or "
+                            "(name, value) pairs")
         form = MultipartBody(data, files)
         return form.content_type, BodyStream(form, form.length)
     if (content is not None) + (data is not None) + (json is not None) > 1:
@@ -174,9 +177,10 @@ def encode_body(
     if json is not None:
         return "application/json", dumps(json)
     if data is not None:
-        if isinstance(data, typing.Mapping):
+        if isinstance(data, typing.Mapping) or _is_pairs(data):
+            # (a list or tuple of (key, value) pairs too, as requests takes them)
             return "application/x-www-form-urlencoded", encode_form(data).encode("ascii")
-        content = data
+        content = typing.cast(RequestContent, data)
     if content is None:
         return None, None
     if isinstance(content, bytes):
@@ -192,3 +196,10 @@ def encode_body(
     raise TypeError(
         f"content= must be bytes, str, a file or an iterable of bytes, not {type(content).__name__}"
     )
+
+
+def _is_pairs(data: typing.Any) -> bool:
+    """Is ``data=`` a list or tuple of (key, value) pairs, a form (as requests reads it)?
+    (A list of bytes chunks stays a body, as before; ``content=`` is its spelling.)"""
+    return isinstance(data, (list, tuple)) and all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in data)

@@ -41,6 +41,7 @@ never see a bare ``OSError``, ``ssl.SSLError`` or ``httptools.HttpParserError``.
     │                                 that are not a list (has .response)
     ├── InvalidURL                    (also a ValueError)
     ├── InvalidHeader                 (also a ValueError) CR, LF, NUL or another CTL in a header
+    ├── CookieConflict                (also a LookupError) jar["name"] matches several cookies
     ├── StreamError
     │   ├── StreamConsumed            a one-shot body was already read or iterated
     │   ├── StreamClosed
@@ -223,6 +224,12 @@ class InvalidURL(RestwellError, ValueError):
 
 class InvalidHeader(RestwellError, ValueError):
     """A header name is not a token, or a value holds CR, LF, NUL or another CTL; a ValueError."""
+
+
+class CookieConflict(RestwellError, LookupError):
+    """``jar[name]`` or ``jar.get(name)`` matches cookies of that name for several domains or
+    paths, with different values; pass ``domain=`` (and ``path=``) to ``get()`` to choose one.
+    A LookupError, but no KeyError: ``jar.get(name, default)`` does not hide it."""
 
 
 class StreamError(RestwellError, RuntimeError):

@@ -20,6 +20,9 @@ __all__ = ["Headers", "HeaderTypes", "check_header", "check_method", "parse_link
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# A lone surrogate that is no escaped byte (surrogateescape keeps bytes as U+DC80-U+DCFF):
+# nothing could put it on the wire.
+_STRAY_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 _KNOWN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
 _SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 HeaderTypes = typing.Union[
@@ -35,11 +38,15 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
     if type(name) is not str or name not in _GOOD_NAMES:
         _check_name(name)
     if isinstance(value, bytes):
-        value = value.decode("latin-1")
+        # Octets go out as they came: UTF-8 reads as text, any other byte as a lone surrogate
+        # that the head's encoder turns back into that byte (surrogateescape).
+        value = value.decode("utf-8", "surrogateescape")
     elif not isinstance(value, str):
         raise InvalidHeader(
             f"Invalid value for header {name!r}: expected str or bytes, got "
             f"{type(value).__name__}; convert it with str() first"
+            + ("" if value is not None else " (to leave a field out, or to remove a client "
+               "default, give it the value None in headers= or set headers[name] = None)")
         )
     # A printable value holds no control character; only the others need the search
     # (HTAB, and characters str.isprintable() does not count, are allowed).
@@ -48,6 +55,11 @@ def check_header(name: str, value: str | bytes) -> tuple[str, str]:
         raise InvalidHeader(
             f"Invalid value for header {name!r}: it contains the control character "
             f"{bad.group()!r}, which could inject headers; remove it"
+        )
+    if not value.isascii() and _STRAY_SURROGATE.search(value):
+        raise InvalidHeader(
+            f"Invalid value for header {name!r}: it holds a lone surrogate, which no encoding "
+            "can send; give the value as text or as bytes"
         )
     return name, value.strip(" \t")
 
@@ -114,7 +126,10 @@ def check_method(method: str) -> str:
 
 
 class Headers(typing.MutableMapping[str, str]):
-    """Case-insensitive, order-keeping, with repeated fields (``get_list``, ``add``)."""
+    """Case-insensitive, order-keeping, with repeated fields (``get_list``, ``add``).
+
+    A value of ``None`` means "no such field": ``Headers({"X": None})`` leaves it out and
+    ``headers["X"] = None`` removes it. ``bytes`` values are kept as octets (sent as given)."""
 
     # _block caches the serialised fields ("Name: value\r\n" each); every mutation clears it.
     __slots__ = ("_list", "_block")
@@ -137,7 +152,7 @@ class Headers(typing.MutableMapping[str, str]):
             if (type(name) is str and name in _GOOD_NAMES and type(value) is str
                     and value.isprintable()):
                 append((name, value.strip(" \t")))
-            else:
+            elif value is not None:  # None: no such field (as requests reads it)
                 append(check_header(name, value))
 
     @classmethod
@@ -241,7 +256,12 @@ class Headers(typing.MutableMapping[str, str]):
                 return value if len(values) == 1 else ", ".join(values)
         return default
 
-    def __setitem__(self, key: str, value: str | bytes) -> None:
+    def __setitem__(self, key: str, value: str | bytes | None) -> None:
+        """Replace every field named ``key`` (in any case) with this one; ``None`` removes
+        them (no KeyError when there is none), so ``update({"User-Agent": None})`` drops it."""
+        if value is None:
+            self.pop_all(key)
+            return
         field = check_header(key, value)
         lkey = key.lower()
         self._list = [item for item in self._list if item[0].lower() != lkey]

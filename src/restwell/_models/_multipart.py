@@ -73,7 +73,7 @@ class MultipartBody:
     """The parts of a form, as chunks; ``length`` is None when some size is unknown."""
 
     def __init__(
-        self, data: typing.Mapping[str, typing.Any] | None, files: RequestFiles,
+        self, data: typing.Any, files: RequestFiles,
         boundary: str | None = None,
     ) -> None:
         # os.urandom, not secrets: importing secrets pulls in hashlib and OpenSSL (20 ms)
@@ -105,10 +105,14 @@ class MultipartBody:
             lines.append(f"{key}: {value}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
-    def _fields(self, data: typing.Mapping[str, typing.Any]) -> list[_Part]:
+    def _fields(self, data: typing.Any) -> list[_Part]:
+        """Form fields from a mapping or (name, value) pairs; a list value repeats the name,
+        and a None value leaves the field out (as in a urlencoded form)."""
         parts = []
-        for name, value in data.items():
+        for name, value in data.items() if isinstance(data, typing.Mapping) else data:
             for item in value if isinstance(value, (list, tuple)) else [value]:
+                if item is None:
+                    continue
                 text = item if isinstance(item, (str, bytes)) else str(item)
                 payload = text.encode("utf-8") if isinstance(text, str) else text
                 parts.append(_Part(self._head(name, None, None, None), payload))

@@ -32,7 +32,7 @@ import httptools
 from .._models._exceptions import IncompleteBodyError, RemoteProtocolError
 from .._models._headers import Headers, check_method, parse_fields, reason_of
 
-__all__ = ["ResponseParser", "encode_head", "check_method"]
+__all__ = ["ResponseParser", "encode_head", "encode_octets", "check_method"]
 
 
 MAX_INTERIM = 10
@@ -44,7 +44,17 @@ def encode_head(method: str, target: str, headers: Headers) -> bytes:
     # Headers' cached block read directly: the one place outside Headers that reads its
     # private state, since a method call here measured about 800 instructions a request.
     fields = headers._block or headers.encoded()
-    return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode()
+    head = f"{method} {target} HTTP/1.1\r\n{fields}\r\n"
+    try:
+        return head.encode()
+    except UnicodeEncodeError:  # octets kept as lone surrogates (a cookie, a bytes value)
+        return encode_octets(head)
+
+
+def encode_octets(head: str) -> bytes:
+    """A head holding octets that are not UTF-8 (a cookie as a server set it, a ``bytes``
+    header value): they were read with ``surrogateescape`` and go back as the same bytes."""
+    return head.encode("utf-8", "surrogateescape")
 
 
 class ResponseParser:

@@ -20,7 +20,7 @@ def connect_head(host: str, port: int, proxy: Proxy) -> bytes:
     """The CONNECT request that opens a tunnel to ``host:port`` (RFC 9110 §9.3.6)."""
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     fields = f"Host: {authority}\r\n{proxy.headers.encoded()}"
-    return f"CONNECT {authority} HTTP/1.1\r\n{fields}\r\n".encode()
+    return f"CONNECT {authority} HTTP/1.1\r\n{fields}\r\n".encode("utf-8", "surrogateescape")
 
 
 def check_tunnel(
@@ -58,4 +58,5 @@ def forward_head(method: str, url: URL, headers: Headers, proxy: Proxy) -> bytes
         headers = headers.copy()  # the proxy's configured credentials replace the caller's
         headers.pop_all("proxy-authorization")
     fields = headers.encoded() + proxy.headers.encoded()
-    return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode()
+    # (octets a header kept as lone surrogates go back as those bytes: see encode_head)
+    return f"{method} {target} HTTP/1.1\r\n{fields}\r\n".encode("utf-8", "surrogateescape")
