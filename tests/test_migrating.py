@@ -173,7 +173,7 @@ def test_other_type_errors_pass_through(app: AppServer, make_client: Make) -> No
 
 @pytest.mark.parametrize(("keyword", "says"), [
     ("proxies", "proxy="), ("hooks", "event_hooks="), ("allow_redirects", "follow_redirects="),
-    ("max_retries", "retries="), ("http2", "HTTP/1.1"), ("mounts", "transport="),
+    ("max_retries", "retries="), ("http2", "HTTP/1.1"), ("adapters", "mounts="),
     ("base_urll", "did you mean 'base_url'"),
 ])
 def test_constructor_keywords_say_what_restwell_takes(make_client: Make, keyword: str,

@@ -57,8 +57,8 @@ CLIENT_RENAMES = {
     "http2": "restwell speaks HTTP/1.1 only",
     "http1": "restwell speaks HTTP/1.1 only; leave http1= out",
     "app": "test an app through transport=restwell.testing.MockTransport(handler)",
-    "adapters": ("restwell takes transport= (one for all), or mounts={'https://host': "
-                 "transport, 'all://*.corp': other} to route by URL pattern"),
+    "adapters": ("restwell takes transport= (one for all), or mounts={{'https://host': "
+                 "transport, 'all://*.corp': other}} to route by URL pattern"),
 }
 
 # On assignment to a client (requests' Session attributes).

@@ -22,24 +22,26 @@ import re
 import typing
 
 from ._exceptions import InvalidURL
+from ._forms import (
+    QueryParams,
+    encode_form,
+    form_key,
+    form_quote,
+    param_pairs,
+    query_keys,
+    query_pairs,
+)
+from ._percent import quote, unquote
 
 __all__ = ["URL", "QueryParams", "encode_form", "param_pairs", "form_quote", "form_key",
            "query_keys", "query_pairs"]
 
 
-QueryParams = typing.Union[
-    typing.Mapping[str, typing.Any],
-    typing.Sequence[typing.Tuple[str, typing.Any]],
-    str,
-    bytes,
-    None,
-]
 _SPLIT = re.compile(
     r"(?:([A-Za-z][A-Za-z0-9+.\-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?",
     re.DOTALL,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_HEX = "0123456789ABCDEFabcdef"
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _MAX_URL = 1 << 20
 
@@ -48,134 +50,8 @@ _PATH_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%\[\]|^\\]*")
 _QUERY_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%\[\]|^\\`{}]*")
 _USER_RAW = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:%]*")
 _FRAG_RAW = _QUERY_RAW
-_FORM_RAW = re.compile(r"[A-Za-z0-9\-._~]*")
 _HOST_ASCII = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]*")
 _PORT = re.compile(r"[0-9]{1,5}")
-
-
-def _quote(text: str, raw: re.Pattern[str]) -> str:
-    """Percent-encode what ``raw`` does not allow, keeping valid ``%XX`` escapes."""
-    if raw.fullmatch(text) and ("%" not in text or _escapes_valid(text)):
-        return text
-    out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == "%":
-            if i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
-                out.append(ch)
-            else:
-                out.append("%25")
-        elif raw.fullmatch(ch):
-            out.append(ch)
-        else:
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
-    return "".join(out)
-
-
-def _escapes_valid(text: str) -> bool:
-    start = text.find("%")
-    n = len(text)
-    while start != -1:
-        if start + 2 >= n or text[start + 1] not in _HEX or text[start + 2] not in _HEX:
-            return False
-        start = text.find("%", start + 3)
-    return True
-
-
-def _unquote(text: str) -> str:
-    if "%" not in text:
-        return text
-    data = bytearray()
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
-            data.append(int(text[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            data += ch.encode("utf-8")
-            i += 1
-    return data.decode("utf-8", "replace")
-
-
-def _form_quote(value: str) -> str:
-    if _FORM_RAW.fullmatch(value):
-        return value
-    return _quote(value.replace("%", "%25"), _FORM_RAW).replace("%20", "+")
-
-
-form_quote = _form_quote  # for the rest of the package: one form encoder
-
-
-_FORM_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def _form_text(value: typing.Any) -> str:
-    """One key or value that is no str, form-encoded: booleans as ``true``/``false``, bytes
-    as their octets (UTF-8 text reads as itself), anything else as ``str()`` of it."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "".join(chr(b) if b in _FORM_BYTES else "+" if b == 32 else f"%{b:02X}"
-                       for b in bytes(value))
-    return _form_quote(str(value))
-
-
-def form_key(key: typing.Any) -> str:
-    """A parameter's key as ``URL.params`` decodes it, to compare keys given as str, bytes or
-    a number with the keys of a query string."""
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        return bytes(key).decode("utf-8", "replace")
-    return key if type(key) is str else str(key)
-
-
-def query_pairs(query: str) -> list[tuple[str, str]]:
-    """A query string as decoded (key, value) pairs (``+`` is a space), in order."""
-    pairs = []
-    for part in query.split("&"):
-        if part:
-            key, _, value = part.partition("=")
-            pairs.append((_unquote(key.replace("+", " ")), _unquote(value.replace("+", " "))))
-    return pairs
-
-
-def query_keys(query: str) -> set[str]:
-    """The decoded keys of a query string (``a=1&b`` -> {"a", "b"})."""
-    return {key for key, _ in query_pairs(query)}
-
-
-def param_pairs(params: QueryParams) -> list[tuple[str, typing.Any]]:
-    """Query parameters as (key, value) pairs, a list value giving one pair per item; a value
-    of None stays a pair here (it removes a client default), and is never encoded."""
-    if params is None:
-        return []
-    if isinstance(params, (str, bytes)):
-        raise TypeError("a query string must be passed in the URL, not as params=")
-    items = params.items() if isinstance(params, typing.Mapping) else params
-    out: list[tuple[str, typing.Any]] = []
-    for key, value in items:
-        if isinstance(value, (list, tuple)):
-            out.extend((key, v) for v in value)
-        else:
-            out.append((key, value))
-    return out
-
-
-def encode_form(params: QueryParams) -> str:
-    """``application/x-www-form-urlencoded`` of a mapping or pairs; lists repeat the key, and
-    a key whose value is None is left out (as requests does)."""
-    if isinstance(params, str):
-        return params
-    if isinstance(params, bytes):
-        return params.decode("ascii")
-    parts = []
-    for k, v in param_pairs(params):
-        if v is not None:  # (a str, the common case, skips _form_text's tests)
-            parts.append(f"{_form_quote(k) if type(k) is str else _form_text(k)}="
-                         f"{_form_quote(v) if type(v) is str else _form_text(v)}")
-    return "&".join(parts)
 
 
 def _check_host_length(host: str, url: str) -> None:
@@ -326,7 +202,7 @@ class URL:
             raise InvalidURL(f"Invalid URL {url!r}: no host; an {scheme} URL needs one")
         if port is not None and _DEFAULT_PORTS.get(scheme) == port:
             port = None
-        path = _quote(path, _PATH_RAW)
+        path = quote(path, _PATH_RAW)
         if scheme or authority is not None:
             path = _remove_dot_segments(path)
         if authority is not None and not path and scheme in _DEFAULT_PORTS:
@@ -336,14 +212,14 @@ class URL:
         set_(self, "host", host)
         set_(self, "port", port)
         set_(self, "path", path)
-        set_(self, "query", None if query is None else _quote(query, _QUERY_RAW))
-        set_(self, "fragment", None if fragment is None else _quote(fragment, _FRAG_RAW))
+        set_(self, "query", None if query is None else quote(query, _QUERY_RAW))
+        set_(self, "fragment", None if fragment is None else quote(fragment, _FRAG_RAW))
         _clear_caches(self)
 
     @staticmethod
     def _split_authority(authority: str, url: str) -> tuple[str, str, int | None]:
         userinfo, at, hostport = authority.rpartition("@")
-        userinfo = _quote(userinfo, _USER_RAW) if at else ""
+        userinfo = quote(userinfo, _USER_RAW) if at else ""
         if hostport.startswith("["):
             end = hostport.find("]")
             host, rest = (hostport[: end + 1], hostport[end + 1 :]) if end != -1 else (hostport, "")
@@ -418,12 +294,12 @@ class URL:
     @property
     def username(self) -> str:
         """The user name of the userinfo, percent-decoded ("" if none)."""
-        return _unquote(self.userinfo.partition(":")[0])
+        return unquote(self.userinfo.partition(":")[0])
 
     @property
     def password(self) -> str:
         """The password of the userinfo, percent-decoded ("" if none)."""
-        return _unquote(self.userinfo.partition(":")[2])
+        return unquote(self.userinfo.partition(":")[2])
 
     @property
     def params(self) -> list[tuple[str, str]]:
