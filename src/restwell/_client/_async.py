@@ -116,8 +116,8 @@ class AsyncClient(BaseClient):
             self._check_open()
         if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = await self._transport.handle_async_request(request, stream)
-            if self.default_encoding != "utf-8":  # (the class default: most clients store nothing)
-                response.default_encoding = self.default_encoding
+            if self._default_encoding is not None:  # (most keep the responses' own: UTF-8)
+                response.default_encoding = self._default_encoding
             if self._settled(response):
                 return response
             flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
@@ -138,8 +138,8 @@ class AsyncClient(BaseClient):
             try:
                 if kind == SEND:
                     reply = await self._transport.handle_async_request(a, b)
-                    if self.default_encoding != "utf-8":
-                        reply.default_encoding = self.default_encoding
+                    if self._default_encoding is not None:
+                        reply.default_encoding = self._default_encoding
                 elif kind == CALL:
                     await _call(a, b)
                 elif kind == CLOSE:

@@ -81,7 +81,7 @@ class BaseClient:
     # Slots: a misspelt or foreign setting (client.verfy = ..., session.proxies = ...) is
     # an AttributeError, never an attribute nobody reads. (A subclass has a __dict__.)
     __slots__ = ("__weakref__", "_auth", "_base_url", "_cache", "_cert", "_closed", "_cookies",
-                 "_raise_for_status", "_unsettled", "default_encoding",
+                 "_default_encoding", "_raise_for_status", "_unsettled",
                  "_event_hooks", "_follow_redirects", "_headers", "_limits", "_max_redirects",
                  "_names", "_netrc_hosts", "_params", "_proxy", "_proxy_auth", "_retries",
                  "_routes", "_timeout", "_transport", "_trust_env", "_urls", "_verify")
@@ -361,7 +361,6 @@ class BaseClient:
         request.caller_cookies = ""
         request.expect_continue = None
         request.for_auth = False
-        request.caller_auth = None  # (decided by the flow, if it ever asks: auth_for)
         request._extensions = None
         merged = self._headers._for_host(target._netloc or target.netloc)
         if headers:
@@ -449,6 +448,18 @@ class BaseClient:
             raise ClientClosed(
                 f"this client was closed; create a new {type(self).__name__} to send requests"
             )
+
+    @property
+    def default_encoding(self) -> DefaultEncoding:
+        """The text encoding of responses that name none: a codec name, or a function given
+        the body that names one (charset detection)."""
+        return "utf-8" if self._default_encoding is None else self._default_encoding
+
+    @default_encoding.setter
+    def default_encoding(self, value: DefaultEncoding) -> None:
+        # None for UTF-8, the responses' own default: a client that keeps it stores nothing
+        # on each response (send() tests it for None).
+        self._default_encoding = None if value == "utf-8" else value
 
     @property
     def raise_for_status(self) -> bool:

@@ -113,8 +113,8 @@ class Client(BaseClient):
             self._check_open()
         if auth is UNSET and self._plain(request):  # no feature before it goes out
             response = self._transport.handle_request(request, stream)
-            if self.default_encoding != "utf-8":  # (the class default: most clients store nothing)
-                response.default_encoding = self.default_encoding
+            if self._default_encoding is not None:  # (most keep the responses' own: UTF-8)
+                response.default_encoding = self._default_encoding
             if self._settled(response):
                 return response
             flow = run(self, request, stream, auth, follow_redirects, max_redirects, response)
@@ -135,8 +135,8 @@ class Client(BaseClient):
             try:
                 if kind == SEND:
                     reply = self._transport.handle_request(a, b)
-                    if self.default_encoding != "utf-8":
-                        reply.default_encoding = self.default_encoding
+                    if self._default_encoding is not None:
+                        reply.default_encoding = self._default_encoding
                 elif kind == CALL:
                     a(b)
                 elif kind == CLOSE:

@@ -78,16 +78,20 @@ def run(
     deadline = call_deadline(request, response)
     if deadline is not None:  # the copy every request of this call carries (hops copy it)
         request.timeout = timeout._until(deadline)  # type: ignore[union-attr]
+    # Did the caller write this call's Authorization? Decided once, before an auth flow
+    # writes the field; redirect hops on the same origin keep the answer.
+    wrote = wrote_authorization(request, host.headers)
     try:
         if response is None:
-            response = yield from _authed(host, request, stream, auth_for(host, request, auth))
+            response = yield from _authed(host, request, stream,
+                                          auth_for(host, request, auth, wrote))
         else:
             _cookies_of(host, request, response)
         if response.status_code in REDIRECT_CODES and (
             host.follow_redirects if isinstance(follow, UnsetType) else follow
         ):
             limit = host.max_redirects if isinstance(max_redirects, UnsetType) else max_redirects
-            response = yield from _follow(host, request, response, auth, stream, limit)
+            response = yield from _follow(host, request, response, auth, stream, limit, wrote)
     finally:
         request.timeout = timeout  # the caller's request may be sent again, in a call of its own
     for hook in host.event_hooks["response"]:
@@ -175,7 +179,7 @@ def _cookies_of(host: FlowHost, request: Request, response: Response) -> None:
 
 def _follow(
     host: FlowHost, first: Request, response: Response, auth: AuthTypes | UnsetType,
-    stream: bool, limit: int,
+    stream: bool, limit: int, wrote: bool,
 ) -> typing.Generator[Step, typing.Any, Response]:
     history: list[Response] = []
     request = first
@@ -195,23 +199,23 @@ def _follow(
         route(host, request, first)
         strayed = strayed or crosses_boundary(first.url, request.url)
         cookies_for_hop(host.cookies, host.base_url, request, first, strayed)
-        flow_auth = None if strayed else auth_for(host, request, auth)
+        flow_auth = None if strayed else auth_for(host, request, auth, wrote)
         response = yield from _authed(host, request, stream, flow_auth)
     response.history = history
     return response
 
 
-def auth_for(host: FlowHost, request: Request, auth: AuthTypes | UnsetType) -> Auth | None:
+def auth_for(
+    host: FlowHost, request: Request, auth: AuthTypes | UnsetType, wrote: bool = False
+) -> Auth | None:
     """The call's auth, else the URL's credentials, else an Authorization field the caller
-    wrote (sent as it is), else the client's (only on base_url's origin), else netrc's for
-    the exact host (with ``trust_env``)."""
-    if request.caller_auth is None:  # once a call, before an auth flow writes the field
-        request.caller_auth = wrote_authorization(request, host.headers)
+    wrote (``wrote``: sent as it is), else the client's (only on base_url's origin), else
+    netrc's for the exact host (with ``trust_env``)."""
     if not isinstance(auth, UnsetType):
         return to_auth(auth)
     if request.url.userinfo:
         return BasicAuth(request.url.username, request.url.password)
-    if request.caller_auth:
+    if wrote:
         return None
     if host.auth is not None and (
         host.base_url is None or host.base_url.origin == request.url.origin

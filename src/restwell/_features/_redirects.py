@@ -110,8 +110,5 @@ def next_request(request: Request, response: Response) -> Request:
     new.method, new.url, new.headers, new.body = method, url, headers, body
     new.timeout = request.timeout
     no_options(new)
-    # The caller's own Authorization stays theirs while it follows (it is dropped otherwise).
-    if not crosses_boundary(request.url, url):
-        new.caller_auth = request.caller_auth
     set_length(new)
     return new

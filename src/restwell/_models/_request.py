@@ -28,9 +28,9 @@ class Request:
 
     # Slots, not an instance dict: the transports read a request's fields on every call, and
     # slot reads measured about 1,000 instructions a GET fewer.
-    __slots__ = ("_cache_off", "_extensions", "_raise_status", "body", "caller_auth",
-                 "caller_cookies", "expect_continue", "for_auth", "headers", "method", "proxy",
-                 "retries", "routes", "timeout", "url")
+    __slots__ = ("_cache_off", "_extensions", "_raise_status", "body", "caller_cookies",
+                 "expect_continue", "for_auth", "headers", "method", "proxy", "retries", "routes",
+                 "timeout", "url")
 
     method: str
     url: URL
@@ -45,10 +45,6 @@ class Request:
     # The Cookie field the caller gave (not the jar's), which redirect hops keep only while
     # the chain stays on the first origin.
     caller_cookies: str
-    # Did the caller write this request's Authorization field (headers= of the call, or a
-    # Request of its own)? Then the client's auth= and netrc do not replace it (call >
-    # client). None until the flow asks (auth_for), before any auth flow writes the field.
-    caller_auth: bool | None
     # Seconds to wait for 100 Continue before sending the body anyway (None: no Expect).
     expect_continue: float | None
     # An auth flow's own request (a token request): its response is read whole and handed to
@@ -111,7 +107,6 @@ def no_options(request: Request) -> None:
     request.caller_cookies = ""
     request.expect_continue = None
     request.for_auth = False
-    request.caller_auth = None
     request._extensions = None
 
 
