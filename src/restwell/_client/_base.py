@@ -281,6 +281,7 @@ class BaseClient:
                                     "``trust_env``).")
     proxy_auth = fixed_property("proxy_auth", "The ``proxy_auth=`` given.")
     transport = fixed_property("transport", "What the client sends through.")
+    cache = fixed_property("cache", "The client's ``Cache`` (None: it caches nothing).")
 
     def _keywords(self, called: str, kwargs: dict[str, typing.Any]) -> dict[str, typing.Any]:
         """The keywords of a call without those that mean nothing here; a TypeError saying

@@ -36,7 +36,8 @@ _DEFAULT_FIELDS = (("User-Agent", USER_AGENT), ("Accept", "*/*"),
                    ("Accept-Encoding", ACCEPT_ENCODING))
 
 # Fixed at construction (they make the transport, or the proxy routes, once).
-FIXED = frozenset({"verify", "cert", "limits", "proxy", "proxy_auth", "transport", "trust_env"})
+FIXED = frozenset({"verify", "cert", "limits", "proxy", "proxy_auth", "transport", "trust_env",
+                   "cache"})
 
 
 def to_headers(headers: HeaderTypes) -> Headers:
@@ -117,6 +118,7 @@ _WHY_FIXED = {
     "trust_env": "the environment is read once, for the proxy routes and the CA bundle",
     "transport": "it is what the client sends through",
     "proxy": "the proxy routes are chosen once", "proxy_auth": "the proxy routes are chosen once",
+    "cache": "its storage is opened once",
 }
 
 
@@ -150,5 +152,6 @@ def unknown_setting(owner: str, name: str) -> str:
     if hint is not None:
         return f"{owner} has no {name!r}: {hint}"
     return (f"{owner} has no setting {name!r}; its settings are auth, base_url, cookies, "
-            "event_hooks, follow_redirects, headers, max_redirects, params, retries and "
-            "timeout (and, fixed when it is made: " + ", ".join(sorted(FIXED)) + ")")
+            "default_encoding, event_hooks, follow_redirects, headers, max_redirects, params, "
+            "raise_for_status, retries and timeout (and, fixed when it is made: "
+            + ", ".join(sorted(FIXED)) + ")")
