@@ -20,7 +20,7 @@ from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
-from ._caching import per_call
+from ._calls import call_options, streamed
 from ._keywords import CALL_KEYWORDS
 from ._pages import Pages
 
@@ -92,10 +92,7 @@ class Client(BaseClient):
             json=json, files=files, cookies=cookies, timeout=timeout, proxy=proxy,
             expect_continue=expect_continue, upload_progress=upload_progress, retries=retries,
         )
-        if cache is not True:
-            per_call(request, cache)
-        if raise_for_status is not UNSET:
-            request._raise_status = raise_for_status  # type: ignore[assignment]
+        call_options(request, cache, raise_for_status)
         response = self.send(request, auth=auth, follow_redirects=follow_redirects,
                                 max_redirects=max_redirects)
         if raise_for_status is True and response.status_code >= 400:  # (sent directly)
@@ -164,20 +161,7 @@ class Client(BaseClient):
         """A response whose body is read as you iterate it (``iter_bytes``, ``iter_lines``,
         ...); it is closed, and its connection released, when the block ends. Takes what
         ``request()`` takes."""
-        options = {name: kwargs.pop(name) for name in SEND_OPTIONS if name in kwargs}
-        raising = options.pop("raise_for_status", UNSET)
-        values = options.pop("path", None)
-        if values is not None:
-            url = expand_path(url, values)  # type: ignore[arg-type]
-        try:
-            built = self.build_request(method, url, **kwargs)
-        except TypeError:
-            if CALL_KEYWORDS.issuperset(kwargs):
-                raise
-            built = self.build_request(method, url, **self._keywords("stream", kwargs))
-        request = per_call(built, options.pop("cache", True))
-        if raising is not UNSET:
-            request._raise_status = raising
+        request, options, raising = streamed(self, method, url, kwargs)
         response = self.send(request, stream=True, **options)
         if raising is True and response.status_code >= 400:  # (sent directly: read its reason)
             response.read()
