@@ -96,7 +96,12 @@ class Dial:
 
     def unix_socket(self) -> socket.socket:
         """A new Unix domain stream socket with the options set, not yet connected."""
-        sock = socket.socket(_AF_UNIX, socket.SOCK_STREAM)
+        return self.stream_socket(_AF_UNIX)
+
+    def stream_socket(self, family: int) -> socket.socket:
+        """A new stream socket of ``family`` with the options set (and bound to the source
+        address), not yet connected."""
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             self.prepare(sock)
         except BaseException:

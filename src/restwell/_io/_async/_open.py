@@ -93,12 +93,7 @@ async def _dialled(
         if len(addresses) > 1:
             return await race_async(loop, addresses, dial.prepare)
         family, address = addresses[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            dial.prepare(sock)
-        except BaseException:
-            sock.close()
-            raise
+        sock = dial.stream_socket(family)
     try:
         sock.setblocking(False)
         await loop.sock_connect(sock, address)
