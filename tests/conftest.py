@@ -107,3 +107,23 @@ def wait_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     mode = os.environ.get("RESTWELL_WAIT")
     if mode:
         portable.apply(mode, monkeypatch)
+
+
+_STARTED = [0.0]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import time
+
+    _STARTED[0] = time.monotonic()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """``RESTWELL_EVERYDAY_REPORT=path`` (scripts/everyday): tests/test_everyday.py's table of
+    cases x libraries, written there."""
+    import time
+
+    path = os.environ.get("RESTWELL_EVERYDAY_REPORT")
+    module = sys.modules.get("test_everyday")
+    if path and module is not None:
+        module.write_report(path, time.monotonic() - _STARTED[0])
