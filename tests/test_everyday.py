@@ -408,12 +408,7 @@ def digest_auth(s: Session, srv: Servers) -> Result:
     return {"ok": [ok.status_code, ok.json()], "bad": bad.status_code, "sha256": sha.status_code}
 
 
-DIGEST_HISTORY = ("after a Digest challenge, response.history is empty; requests and "
-                  "httpx list the 401 that carried the challenge, and no doc says restwell "
-                  "does otherwise")
-
-
-@case(xfail={"restwell": DIGEST_HISTORY, "restwell-async": DIGEST_HISTORY})
+@case()
 def digest_auth_history(s: Session, srv: Servers) -> Result:
     r = s.get(f"{srv.bin}/digest-auth/auth/user/pa55", auth=s.digest("user", "pa55"))
     return {"status": r.status_code, "history": history(r)}
@@ -665,12 +660,7 @@ def json_response(s: Session, srv: Servers) -> Result:
             "bytes": len(r.content), "type": r.headers["content-type"]}
 
 
-REASON = ("Response has no .reason; docs/migrating.md lists r.reason as the same as "
-          "requests (restwell only has httpx's .reason_phrase)")
-
-
-@case(skip={"httpx": "httpx spells it reason_phrase (httpx_response_attributes covers it)"},
-      xfail={"restwell": REASON, "restwell-async": REASON})
+@case(skip={"httpx": "httpx spells it reason_phrase (httpx_response_attributes covers it)"})
 def requests_response_attributes(s: Session, srv: Servers) -> Result:
     r = s.get(f"{srv.bin}/status/404")
     return {"ok": r.ok, "reason": r.reason, "status": r.status_code}

@@ -129,6 +129,7 @@ def _authed(
         return (yield from _one(host, request, stream))
     flow = auth.async_auth_flow(request) if host._asynchronous else auth.sync_auth_flow(request)
     closing = True
+    answered: list[Response] = []  # the challenges the flow answered: the response's history
     try:
         request = yield AUTH, flow, None
         while True:
@@ -136,8 +137,12 @@ def _authed(
             response = yield from _one(host, request, stream and not request.for_auth)
             following: Request | None = yield AUTH, flow, response
             if following is None:
+                if answered:
+                    response.history = answered
                 return response
             yield READ, response, None
+            if not request.for_auth:
+                answered.append(response)
             if not following.for_auth and response._set_cookie_fields():
                 # A challenge may come with cookies the answer must return (httpbin's Digest)
                 cookies_for_hop(host.cookies, host.base_url, following, following, False)
@@ -194,6 +199,7 @@ def _follow(
             )
         hop = next_request(request, response)
         yield CLOSE, response, None  # a streamed 3xx body is not wanted: its connection drops
+        history.extend(response._history or ())  # challenges answered on the way to it
         history.append(response)
         request = hop
         route(host, request, first)
@@ -201,7 +207,7 @@ def _follow(
         cookies_for_hop(host.cookies, host.base_url, request, first, strayed)
         flow_auth = None if strayed else auth_for(host, request, auth, wrote)
         response = yield from _authed(host, request, stream, flow_auth)
-    response.history = history
+    response.history = [*history, *(response._history or ())]
     return response
 
 

@@ -111,7 +111,8 @@ class Response(Body):
 
     @property
     def history(self) -> list[Response]:
-        """The redirect responses that led here, oldest first."""
+        """The responses that led here, oldest first: each redirect, and each challenge an
+        auth flow answered (a Digest 401), as requests and httpx list them."""
         if self._history is None:
             self._history = []
         return self._history
@@ -154,6 +155,11 @@ class Response(Body):
     @reason_phrase.setter
     def reason_phrase(self, value: str) -> None:
         self._reason_phrase = value
+
+    @property
+    def reason(self) -> str:
+        """``reason_phrase``, by requests' name."""
+        return self.reason_phrase
 
     @property
     def headers(self) -> Headers:
