@@ -9,7 +9,7 @@ import inspect
 import os
 import typing
 
-from .._features._download import AGAIN
+from .._features._download import AGAIN, FAIL
 from .._features._flow import run
 from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
@@ -243,6 +243,9 @@ class AsyncClient(BaseClient):
                     step = target.begin(response)
                     if step == AGAIN:  # (the partial file was dropped: ask for it whole)
                         continue
+                    if step == FAIL:  # (its body read first: the error quotes it)
+                        await response.aread()
+                        target.fail(response)
                     if step == BODY:
                         async for chunk in response.aiter_raw():
                             target.write(chunk)

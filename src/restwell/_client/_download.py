@@ -55,6 +55,7 @@ class Target:
         self.total: int | None = None
         self.offset = 0
         self.partial: Partial | None = None
+        self.problem = ""
         folder, name = os.path.split(os.path.abspath(self.path))
         if resume:
             self.part = self.path + ".part"
@@ -90,16 +91,12 @@ class Target:
 
     def begin(self, response: Response) -> str:
         """Open the partial file as the answer says; returns ``BODY`` (write the body),
-        ``DONE`` (the partial file was whole: a 416) or ``AGAIN`` (ask again, whole)."""
+        ``DONE`` (the partial file was whole: a 416), ``AGAIN`` (ask again, whole) or
+        ``FAIL`` (read the body, then ``fail``)."""
         decision = decide(response.status_code, response.headers, self.offset)
         if decision.kind == FAIL:
-            response.read()
-            response.raise_for_status()
-            cls = RemoteProtocolError if response.status_code == 206 else HTTPStatusError
-            message = f"download of {self.url}: {decision.problem}"
-            if cls is RemoteProtocolError:
-                raise RemoteProtocolError(message, request=response.request)
-            raise HTTPStatusError(message, request=response.request, response=response)
+            self.problem = decision.problem
+            return FAIL
         self.total = decision.total
         if decision.kind == AGAIN:  # (a partial file the resource no longer matches)
             self._remove()
@@ -112,6 +109,16 @@ class Target:
             self.offset = self.written = 0
             self._remember(response)
         return DONE if decision.kind == DONE else BODY
+
+    def fail(self, response: Response) -> typing.NoReturn:
+        """Raise for an answer that is no body to save: its status error for a 4xx or 5xx
+        (the body read, for its message), else ``HTTPStatusError`` (a 304, an unfollowed
+        redirect) or ``RemoteProtocolError`` (a 206 for a range not asked for)."""
+        response.raise_for_status()
+        message = f"download of {self.url}: {self.problem}"
+        if response.status_code == 206:
+            raise RemoteProtocolError(message, request=response.request)
+        raise HTTPStatusError(message, request=response.request, response=response)
 
     def _remember(self, response: Response) -> None:
         """Write the sidecar of a first response (before its body: an interruption leaves

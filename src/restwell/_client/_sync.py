@@ -7,7 +7,7 @@ import contextlib
 import os
 import typing
 
-from .._features._download import AGAIN
+from .._features._download import AGAIN, FAIL
 from .._features._flow import run
 from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
@@ -240,6 +240,9 @@ class Client(BaseClient):
                     step = target.begin(response)
                     if step == AGAIN:  # (the partial file was dropped: ask for it whole)
                         continue
+                    if step == FAIL:  # (its body read first: the error quotes it)
+                        response.read()
+                        target.fail(response)
                     if step == BODY:
                         for chunk in response.iter_raw():
                             target.write(chunk)
