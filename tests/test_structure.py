@@ -152,7 +152,8 @@ ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(a, b)", "a(b)")
                  (".asend(", ".send("), ("StopAsyncIteration", "StopIteration"),
                  (".async_sleep(", ".sleep("), ("__aenter__", "__enter__"),
                  ("__aexit__", "__exit__"), ("def aclose", "def close"),
-                 ("-> AsyncClient:", "-> Client:"), ("AsyncPages", "Pages")]
+                 ("-> AsyncClient:", "-> Client:"), ("AsyncPages", "Pages"),
+                 ("async with ", "with "), ("async for ", "for "), (".aiter_raw(", ".iter_raw(")]
 TWIN_NAMES = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 # Which transport each client makes by default is the one thing that must differ.
 NOT_TWINS = {"_default_transport"}

@@ -4,8 +4,10 @@ blocking calls. ``_drive`` is the one loop this module and ``_async`` repeat."""
 from __future__ import annotations
 
 import contextlib
+import os
 import typing
 
+from .._features._download import AGAIN, FAIL
 from .._features._flow import run
 from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
@@ -21,6 +23,7 @@ from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
 from ._calls import call_options, streamed
+from ._download import BODY, Progress, Target
 from ._keywords import CALL_KEYWORDS
 from ._pages import Pages
 
@@ -219,6 +222,34 @@ class Client(BaseClient):
         if not CALL_KEYWORDS.issuperset(kwargs):
             kwargs = self._keywords(method.lower(), kwargs)
         return self.request(method, url, **kwargs)
+
+    def download(
+        self, url: URL | str, path: str | os.PathLike[str], *, resume: bool = True,
+        progress: Progress | None = None, **kwargs: typing.Any,
+    ) -> Response:
+        """Save the body of a ``GET`` to ``path``, streamed to a partial file beside it and
+        renamed over it only when whole; returns the last response (its body read). With
+        ``resume=True`` a partial file an interrupted call left is resumed (``Range`` and
+        ``If-Range``), or started again when the resource changed. ``progress(done, total)``
+        is called per chunk; a body shorter than announced raises ``IncompleteBodyError``
+        and keeps the partial file. Takes what ``request()`` takes (docs/downloads.md)."""
+        target = Target(str(url), path, resume, progress)
+        try:
+            while True:
+                with self.stream("GET", url, **target.options(kwargs)) as response:
+                    step = target.begin(response)
+                    if step == AGAIN:  # (the partial file was dropped: ask for it whole)
+                        continue
+                    if step == FAIL:  # (its body read first: the error quotes it)
+                        response.read()
+                        target.fail(response)
+                    if step == BODY:
+                        for chunk in response.iter_raw():
+                            target.write(chunk)
+                    return target.finish(response)
+        except BaseException:
+            target.abort()
+            raise
 
     def paginate(
         self, url: URL | str, *, pagination: Pagination | None = None,
