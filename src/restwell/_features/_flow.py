@@ -79,10 +79,12 @@ def run(
     if deadline is not None:  # the copy every request of this call carries (hops copy it)
         request.timeout = timeout._until(deadline)  # type: ignore[union-attr]
     # Did the caller write this call's Authorization? Decided once, before an auth flow
-    # writes the field; redirect hops on the same origin keep the answer.
-    wrote = wrote_authorization(request, host.headers)
+    # writes the field (a call sent directly had none), and only if auth is chosen at all;
+    # redirect hops on the same origin keep the answer.
+    wrote: bool | None = None
     try:
         if response is None:
+            wrote = wrote_authorization(request, host.headers)
             response = yield from _authed(host, request, stream,
                                           auth_for(host, request, auth, wrote))
         else:
@@ -90,6 +92,8 @@ def run(
         if response.status_code in REDIRECT_CODES and (
             host.follow_redirects if isinstance(follow, UnsetType) else follow
         ):
+            if wrote is None:
+                wrote = wrote_authorization(request, host.headers)
             limit = host.max_redirects if isinstance(max_redirects, UnsetType) else max_redirects
             response = yield from _follow(host, request, response, auth, stream, limit, wrote)
     finally:
