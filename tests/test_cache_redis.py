@@ -23,6 +23,7 @@ from both import Make, new_runner
 from nginx_server import free_port
 from redis_server import RedisServer
 from restwell._features._cache._config import Storage
+from restwell._features._cache._policy import KEEP_STALE
 from restwell._storage import _redis
 from test_cache_client import Origin, fixed
 
@@ -226,6 +227,31 @@ def test_through_both_clients(origin: Origin, make_client: Make, redis_url: str)
     with restwell.Client(cache=store) as other:  # another client, sync: the same entry
         assert other.get(origin.url + "/a").cache_status == "hit"
     assert origin.count("/a") == 1
+    assert all(store._sync.pttl("restwell:" + key) > 0 for key in list(store.keys()))
+
+
+def test_the_cache_s_ttl_is_each_key_s_expiry(origin: Origin, make_client: Make,
+                                              redis_url: str) -> None:
+    """Freshness left, plus a day to revalidate when there is a validator; the index lives
+    at least a day. A streamed response, stored as it is read, gets the same."""
+    origin.routes["/fresh"] = fixed(200, FRESH)
+    origin.routes["/tagged"] = fixed(200, [*FRESH, ("ETag", '"v1"')])
+    store = restwell.RedisCache(redis_url)
+    with make_client(cache=store) as c:
+        c.get(origin.url + "/fresh")
+        with c.stream("GET", origin.url + "/tagged") as r:
+            r.read()
+        assert c.get(origin.url + "/tagged").cache_status == "hit"
+
+    def seconds(url: str) -> float:
+        key = next(k for k in list(store.keys()) if url in k and k != "GET " + url)
+        return float(store._sync.pttl("restwell:" + key)) / 1000
+
+    day = KEEP_STALE
+    assert 55 < seconds(origin.url + "/fresh") <= 60
+    assert day + 55 < seconds(origin.url + "/tagged") <= day + 60
+    index = float(store._sync.pttl("restwell:GET " + origin.url + "/fresh")) / 1000
+    assert day - 5 < index <= day
 
 
 def test_import_restwell_without_redis() -> None:
