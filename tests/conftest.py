@@ -13,6 +13,7 @@ import portable
 from httpbin_server import Httpbin
 from nginx_server import Nginx
 from proxy_servers import Microsocks, Squid, Tinyproxy
+from redis_server import RedisServer
 from servers import AppServer, Handler, ScriptedServer
 
 
@@ -63,6 +64,14 @@ tinyproxy_auth = _session_server(lambda r: Tinyproxy(auth=True))
 microsocks = _session_server(lambda r: Microsocks(auth=False))
 microsocks_auth = _session_server(lambda r: Microsocks(auth=True))
 httpbin = _session_server(lambda r: Httpbin())
+redis_server = _session_server(lambda r: RedisServer())  # a missing redis-server fails the run
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's redis-server, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture

@@ -26,12 +26,14 @@ from restwell._features._cache._entry import (
     secondary_key,
 )
 from restwell._features._cache._policy import (
+    KEEP_STALE,
     conditional_fields,
     current_age,
     decide,
     freshens,
     freshness_lifetime,
     invalidated,
+    keep_for,
     merged_fields,
     request_directives,
     storable,
@@ -157,6 +159,21 @@ def test_decide(fields: list[tuple[str, str]], request_cc: str, elapsed: float, 
     directives = request_directives([("Cache-Control", request_cc)] if request_cc else [])
     got, age = decide(200, fields, NOW, NOW, directives, NOW + elapsed, cache)
     assert (got, age) == (verdict, pytest.approx(elapsed))
+
+
+@pytest.mark.parametrize(("fields", "elapsed", "ttl"), [
+    (f(cache_control="max-age=60"), 0, 60),                 # until it turns stale
+    (f(cache_control="max-age=60"), 45, 15),                # what freshness it has left
+    (f(cache_control="max-age=60", age="20"), 0, 40),
+    (f(cache_control="max-age=60"), 100, 0),                # stale, no validator: worthless
+    (f(cache_control="max-age=60", etag='"v"'), 0, 60 + KEEP_STALE),  # kept to revalidate
+    (f(cache_control="no-cache", etag='"v"'), 0, KEEP_STALE),
+    (f(cache_control="max-age=60", last_modified=date(-1000)), 100, KEEP_STALE),
+])
+def test_keep_for(fields: list[tuple[str, str]], elapsed: float, ttl: float) -> None:
+    """The ttl a storage that expires entries (Redis) is given: freshness left, then a
+    window for revalidation when there is a validator."""
+    assert keep_for(200, fields, NOW, NOW, NOW + elapsed, PRIVATE) == pytest.approx(ttl)
 
 
 def test_validation_fields_and_etag_comparison() -> None:

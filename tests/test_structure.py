@@ -15,7 +15,7 @@ SRC = pathlib.Path(restwell.__file__).parent
 EXPECTED = {
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport",
     "Auth", "AuthError", "BaseTransport", "BasicAuth", "BearerAuth", "Cache",
-    "CertificateVerifyError", "MemoryCache", "SQLiteCache",
+    "CertificateVerifyError", "MemoryCache", "RedisCache", "SQLiteCache",
     "Client", "ClientClosed", "CookieConflict", "Cookies", "DigestAuth", "OAuth2", "Proxy",
     "ConnectError", "ConnectTimeout", "DecodingError", "HTTPStatusError", "HTTPTransport",
     "Headers", "IncompleteBodyError", "InvalidHeader", "InvalidURL", "JSONDecodeError", "Limits",
@@ -137,7 +137,7 @@ def test_modules_stay_within_budget() -> None:
 def test_import_is_light() -> None:
     code = ("import sys, restwell; heavy = {'ssl', 'json', 'email', 'http.client', "
             "'urllib.request', 'ipaddress', 'idna', 'asyncio', 'secrets', 'hashlib', "
-            "'socket', 'select', 'httptools', 'restwell._io._sync._transport'} & "
+            "'socket', 'select', 'httptools', 'restwell._io._sync._transport', 'redis'} & "
             "set(sys.modules); "
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

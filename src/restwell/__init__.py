@@ -73,6 +73,7 @@ from ._models._status_errors import (
 )
 from ._models._urls import URL
 from ._storage._memory import MemoryCache
+from ._storage._redis import RedisCache
 from ._storage._sqlite import SQLiteCache
 from ._version import __version__
 
@@ -86,7 +87,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AsyncBaseTransport", "AsyncClient", "AsyncHTTPTransport", "Auth", "AuthError",
     "BaseTransport", "BasicAuth", "BearerAuth", "Cache", "CertificateVerifyError", "Client",
-    "ClientClosed", "CookieConflict", "MemoryCache", "SQLiteCache",
+    "ClientClosed", "CookieConflict", "MemoryCache", "RedisCache", "SQLiteCache",
     "Cookies", "DigestAuth", "OAuth2", "ConnectError", "ConnectTimeout", "DecodingError",
     "HTTPStatusError", "HTTPTransport", "Headers", "IncompleteBodyError", "InvalidHeader",
     "InvalidURL", "JSONDecodeError", "Limits", "LocalProtocolError", "NetworkError", "PoolTimeout",

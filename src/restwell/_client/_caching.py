@@ -16,7 +16,8 @@ CacheTypes = typing.Union[bool, str, "os.PathLike[str]", Cache, Storage, None]
 
 def to_cache(cache: CacheTypes) -> Cache | None:
     """``cache=``: None or False (off), True (in memory), a path (a SQLite file), a storage
-    (``MemoryCache``, ``SQLiteCache``, your own) with the default policy, or a ``Cache``."""
+    (``MemoryCache``, ``SQLiteCache``, ``RedisCache``, your own) with the default policy, or a
+    ``Cache``. An AsyncClient calls the storage's async twins (``_exchange._Store``)."""
     if cache is None or cache is False:
         return None
     if cache is True:
@@ -29,7 +30,8 @@ def to_cache(cache: CacheTypes) -> Cache | None:
         return Cache(cache)
     raise TypeError(
         f"cache= takes True, a path to a SQLite file, restwell.MemoryCache(...), "
-        f"restwell.SQLiteCache(...), a storage of your own or restwell.Cache(...); "
+        f"restwell.SQLiteCache(...), restwell.RedisCache(...), a storage of your own or "
+        f"restwell.Cache(...); "
         f"got {type(cache).__name__}"
     )
 

@@ -51,7 +51,8 @@ class Storage(typing.Protocol):
 class Cache:
     """An HTTP cache (RFC 9111) for a client: ``Client(cache=restwell.Cache(storage, ...))``.
 
-    - ``storage``: ``restwell.MemoryCache()``, ``restwell.SQLiteCache(path)``, or your own;
+    - ``storage``: ``restwell.MemoryCache()``, ``restwell.SQLiteCache(path)``,
+      ``restwell.RedisCache(url)``, or your own;
     - ``shared``: behave as a shared cache (never store ``private`` responses, nor responses
       to requests with ``Authorization`` unless the response allows it, honour ``s-maxage``);
     - ``heuristic``: give responses with ``Last-Modified`` but no explicit freshness 10% of

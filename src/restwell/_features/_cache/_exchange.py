@@ -32,11 +32,13 @@ from ._entry import (
     secondary_key,
 )
 from ._policy import (
+    KEEP_STALE,
     conditional_fields,
     decide,
     freshens,
     invalidated,
     is_unsafe,
+    keep_for,
     merged_fields,
     request_directives,
     storable,
@@ -119,7 +121,7 @@ def exchange(cache: Cache, request: Request, stream: bool, policy: Retry | None,
         if freshens(entry.fields, answer):
             entry.fields = merged_fields(entry.fields, answer)
             entry.request_time, entry.response_time = request_time, response_time
-            yield from _save(store, index, primary, key, entry)
+            yield from _save(store, cache, index, primary, key, entry)
             return _served(entry, request, 0.0, "revalidated", started, age_from=cache)
         response = yield from _wire(request, stream, policy)  # not ours: ask plainly
     response.request = request
@@ -169,9 +171,9 @@ def _keep(store: _Store, cache: Cache, index: list[Variant], primary: str,
         body = response._raw_body if response._raw_body is not None else response._content
         if len(body or b"") <= cache.max_entry_bytes:
             entry.body = body or b""
-            yield from _save(store, index, primary, key, entry)
+            yield from _save(store, cache, index, primary, key, entry)
         return
-    meta_of = (lambda: _meta_steps(index, primary, key, entry))  # noqa: E731
+    meta_of = (lambda: _meta_steps(cache, index, primary, key, entry))  # noqa: E731
     if store.asynchronous and response._astream is not None:
         response._astream = AsyncTee(response._astream, cache.max_entry_bytes, store.put,
                                      meta_of)
@@ -179,19 +181,25 @@ def _keep(store: _Store, cache: Cache, index: list[Variant], primary: str,
         response._stream = Tee(response._stream, cache.max_entry_bytes, store.put, meta_of)
 
 
-def _meta_steps(index: list[Variant], primary: str, key: str | None,
-                entry: Entry) -> list[tuple[str, bytes]]:
-    """What storing ``entry`` writes besides its body: its meta, and the index naming it."""
+def _meta_steps(cache: Cache, index: list[Variant], primary: str, key: str | None,
+                entry: Entry) -> list[tuple[str, bytes, float]]:
+    """What storing ``entry`` writes besides its body: its meta and the index naming it, each
+    with its ttl (``keep_for``). The index is kept at least ``KEEP_STALE``, and as long as
+    this entry: an older variant that outlives it is unreachable, and expires in its turn."""
     assert key is not None
     kept = [v for v in index if v.key != key][-(_MAX_VARIANTS - 1):]
-    return [(key, entry.meta()), (primary, dump_index([*kept, Variant(entry.vary, key)]))]
+    ttl = keep_for(entry.status, entry.fields, entry.request_time, entry.response_time,
+                   cache.clock(), cache)
+    return [(key, entry.meta(), ttl),
+            (primary, dump_index([*kept, Variant(entry.vary, key)]), max(ttl, KEEP_STALE))]
 
 
-def _save(store: _Store, index: list[Variant], primary: str, key: str | None,
+def _save(store: _Store, cache: Cache, index: list[Variant], primary: str, key: str | None,
           entry: Entry) -> Steps:
-    (key_, meta), (primary_, index_meta) = _meta_steps(index, primary, key, entry)
-    yield from _do(store.put, key_, meta, entry.body)
-    yield from _do(store.put, primary_, index_meta, b"")
+    (key_, meta, ttl), (primary_, index_meta, index_ttl) = _meta_steps(cache, index, primary,
+                                                                       key, entry)
+    yield from _do(store.put, key_, meta, entry.body, ttl)
+    yield from _do(store.put, primary_, index_meta, b"", index_ttl)
 
 
 def _invalidate(store: _Store, request: Request, response: Response) -> Steps:

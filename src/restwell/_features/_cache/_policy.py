@@ -33,10 +33,13 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CACHEABLE_BY_DEFAULT", "storable", "freshness_lifetime", "current_age", "decide",
            "request_directives", "conditional_fields", "freshens", "merged_fields",
-           "stored_fields", "invalidated", "is_unsafe"]
+           "stored_fields", "invalidated", "is_unsafe", "keep_for", "KEEP_STALE"]
 
 # RFC 9110 §15.1: heuristically cacheable statuses (206 left out: ranges are not cached).
 CACHEABLE_BY_DEFAULT = frozenset({200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501})
+# How long a stale response with a validator stays worth keeping: a conditional request can
+# renew it with a 304 instead of its body.
+KEEP_STALE = 24 * 3600.0
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Never stored (§3.1): hop-by-hop fields, and Set-Cookie (a cookie is set once, by the
 # response that carried it, not again by every hit).
@@ -130,6 +133,17 @@ def current_age(fields: Fields, request_time: float, response_time: float,
     corrected_age_value = age_of(fields) + response_delay
     corrected_initial_age = max(apparent_age, corrected_age_value)
     return corrected_initial_age + max(0.0, now - response_time)
+
+
+def keep_for(status: int, fields: Fields, request_time: float, response_time: float,
+             now: float, cache: Cache) -> float:
+    """Seconds a stored response is worth keeping, from ``now``: the ``ttl`` storages that
+    expire entries (Redis) are given. The freshness it has left, then the window it may still
+    be used in stale: ``KEEP_STALE`` when it has a validator (it can be revalidated), none
+    otherwise (a request's ``max-stale`` is not known in advance)."""
+    left = freshness_lifetime(status, fields, response_time, cache) - current_age(
+        fields, request_time, response_time, now)
+    return max(0.0, left) + (KEEP_STALE if conditional_fields(fields) else 0.0)
 
 
 def decide(status: int, fields: Fields, request_time: float, response_time: float,

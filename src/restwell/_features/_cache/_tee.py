@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing
 
 __all__ = ["Tee", "AsyncTee"]
-MetaOf = typing.Callable[[], list[tuple[str, bytes]]]
+MetaOf = typing.Callable[[], list[tuple[str, bytes, float]]]
 
 
 class _Kept:
@@ -46,10 +46,10 @@ class Tee:
             kept.add(chunk)
             yield chunk
         if kept.pieces is not None:
-            (key, meta), (primary, index) = self._meta_of()
+            (key, meta, ttl), (primary, index, index_ttl) = self._meta_of()
             try:
-                self._put(key, meta, b"".join(kept.pieces))
-                self._put(primary, index, b"")
+                self._put(key, meta, b"".join(kept.pieces), ttl)
+                self._put(primary, index, b"", index_ttl)
             except Exception:  # (a cache never fails the caller's read)
                 pass
 
@@ -71,10 +71,10 @@ class AsyncTee:
             kept.add(chunk)
             yield chunk
         if kept.pieces is not None:
-            (key, meta), (primary, index) = self._meta_of()
+            (key, meta, ttl), (primary, index, index_ttl) = self._meta_of()
             try:
-                await self._put(key, meta, b"".join(kept.pieces))
-                await self._put(primary, index, b"")
+                await self._put(key, meta, b"".join(kept.pieces), ttl)
+                await self._put(primary, index, b"", index_ttl)
             except Exception:  # (a cache never fails the caller's read)
                 pass
 
