@@ -61,6 +61,9 @@ class SyncResponse:
     def iter_lines(self) -> typing.Iterator[str]:
         return self._drive(self._response.aiter_lines())
 
+    def iter_sse(self) -> typing.Iterator[restwell.ServerSentEvent]:
+        return self._drive(self._response.aiter_sse())
+
     def read(self) -> bytes:
         return self._run(self._response.aread())  # type: ignore[no-any-return]
 
@@ -120,6 +123,18 @@ class AsyncFacade:
         try:
             yield SyncResponse(response, self._run)
         finally:
+            self._run(manager.__aexit__(None, None, None))
+
+    @contextlib.contextmanager
+    def sse(self, *args: typing.Any, **kwargs: typing.Any) -> typing.Iterator[typing.Any]:
+        manager = self.client.sse(*args, **kwargs)
+        events = self._run(manager.__aenter__())
+        try:
+            yield SyncResponse._drive(typing.cast(SyncResponse, self), events)
+        except BaseException as exc:
+            if not self._run(manager.__aexit__(type(exc), exc, exc.__traceback__)):
+                raise
+        else:
             self._run(manager.__aexit__(None, None, None))
 
     def paginate(self, *args: typing.Any, **kwargs: typing.Any) -> SyncPages:

@@ -31,6 +31,7 @@ EXPECTED = {
     "ServerError", "ServiceUnavailable", "TooManyRequests", "Unauthorized",
     "UnprocessableEntity", "UnsupportedMediaType",
     "CursorPagination", "LinkPagination", "PagePagination", "PaginationError",
+    "ServerSentEvent",
 }
 
 # The layers of DESIGN.md, as folders: a module may import its own folder or lower ranks.
@@ -153,7 +154,8 @@ ASYNC_TO_SYNC = [("async def ", "def "), ("await ", ""), ("_call(a, b)", "a(b)")
                  (".async_sleep(", ".sleep("), ("__aenter__", "__enter__"),
                  ("__aexit__", "__exit__"), ("def aclose", "def close"),
                  ("-> AsyncClient:", "-> Client:"), ("AsyncPages", "Pages"),
-                 ("async with ", "with "), ("async for ", "for "), (".aiter_raw(", ".iter_raw(")]
+                 ("async with ", "with "), ("async for ", "for "), (".aiter_raw(", ".iter_raw("),
+                 (".aiter_sse(", ".iter_sse(")]
 TWIN_NAMES = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 # Which transport each client makes by default is the one thing that must differ.
 NOT_TWINS = {"_default_transport"}

@@ -52,6 +52,7 @@ from ._models._proxy import Proxy
 from ._models._request import Request
 from ._models._response import Response
 from ._models._retry import Retry
+from ._models._sse import ServerSentEvent
 from ._models._status_errors import (
     BadGateway,
     BadRequest,
@@ -104,6 +105,8 @@ __all__ = [
     "UnprocessableEntity", "UnsupportedMediaType",
     # pagination strategies, and the error of a pagination that cannot go on
     "CursorPagination", "LinkPagination", "PagePagination", "PaginationError",
+    # Server-Sent Events: client.sse(), response.iter_sse()
+    "ServerSentEvent",
 ]
 
 

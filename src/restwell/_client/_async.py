@@ -21,6 +21,7 @@ from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import RetryTypes
+from .._models._sse import ServerSentEvent
 from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
@@ -29,6 +30,7 @@ from ._calls import call_options, streamed
 from ._download import BODY, Progress, Target
 from ._keywords import CALL_KEYWORDS
 from ._pages import AsyncPages
+from ._sse import check_event_stream, sse_options
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -177,6 +179,22 @@ class AsyncClient(BaseClient):
             yield response
         finally:
             await response.aclose()
+
+    @contextlib.asynccontextmanager
+    async def sse(
+        self, url: URL | str, *, method: str = "GET", **kwargs: typing.Any
+    ) -> typing.AsyncIterator[typing.AsyncIterator[ServerSentEvent]]:
+        """The Server-Sent Events of ``url``, as a block: ``async with client.sse(url) as events:
+        async for event in events: ...``. Sends ``Accept: text/event-stream`` and
+        ``Cache-Control: no-store`` (the cache is off); a 4xx or 5xx raises its
+        ``HTTPStatusError``, an answer that is not ``text/event-stream`` a
+        ``RemoteProtocolError``. A dropped stream is not reconnected (docs/sse.md). Takes
+        what ``request()`` takes."""
+        async with self.stream(method, url, **sse_options(kwargs)) as response:
+            if response.status_code >= 400:
+                await response.aread()
+            check_event_stream(response)
+            yield response.aiter_sse()
 
     async def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         """``GET``; takes what ``request()`` takes."""

@@ -18,6 +18,7 @@ from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import RetryTypes
+from .._models._sse import ServerSentEvent
 from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
@@ -26,6 +27,7 @@ from ._calls import call_options, streamed
 from ._download import BODY, Progress, Target
 from ._keywords import CALL_KEYWORDS
 from ._pages import Pages
+from ._sse import check_event_stream, sse_options
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
@@ -174,6 +176,22 @@ class Client(BaseClient):
             yield response
         finally:
             response.close()
+
+    @contextlib.contextmanager
+    def sse(
+        self, url: URL | str, *, method: str = "GET", **kwargs: typing.Any
+    ) -> typing.Iterator[typing.Iterator[ServerSentEvent]]:
+        """The Server-Sent Events of ``url``, as a block: ``with client.sse(url) as events:
+        for event in events: ...``. Sends ``Accept: text/event-stream`` and
+        ``Cache-Control: no-store`` (the cache is off); a 4xx or 5xx raises its
+        ``HTTPStatusError``, an answer that is not ``text/event-stream`` a
+        ``RemoteProtocolError``. A dropped stream is not reconnected (docs/sse.md). Takes
+        what ``request()`` takes."""
+        with self.stream(method, url, **sse_options(kwargs)) as response:
+            if response.status_code >= 400:
+                response.read()
+            check_event_stream(response)
+            yield response.iter_sse()
 
     def get(self, url: URL | str, **kwargs: typing.Any) -> Response:
         """``GET``; takes what ``request()`` takes."""

@@ -24,6 +24,7 @@ import typing
 from ._bodies import BodyDecoder, LineSplitter, Rechunker
 from ._decoders import decode_all
 from ._exceptions import ResponseNotRead, StreamClosed, StreamConsumed, StreamError
+from ._sse import ServerSentEvent, SSEParser
 
 __all__ = ["AsyncByteStream", "Body", "Buffered", "ByteStream", "TextDecoder"]
 
@@ -265,6 +266,17 @@ class Body:
             yield from lines.feed(text)
         yield from lines.flush()
 
+    def iter_sse(self) -> typing.Iterator[ServerSentEvent]:
+        """The body as Server-Sent Events (always UTF-8, whatever ``encoding`` says), each
+        dispatched by its blank line; an event the stream ends before is dropped."""
+        decoder, lines, parser = codecs.getincrementaldecoder("utf-8")("replace"), \
+            LineSplitter(), SSEParser()
+        for chunk in self.iter_bytes():
+            for line in lines.feed(decoder.decode(chunk)):
+                event = parser.feed(line)
+                if event is not None:
+                    yield event
+
     def close(self) -> None:
         """Release the connection; a streamed body not read to the end closes it, never reused."""
         if not self._closed:
@@ -347,6 +359,16 @@ class Body:
                 yield line
         for line in lines.flush():
             yield line
+
+    async def aiter_sse(self) -> typing.AsyncIterator[ServerSentEvent]:
+        """``iter_sse()`` for a response from an AsyncClient."""
+        decoder, lines, parser = codecs.getincrementaldecoder("utf-8")("replace"), \
+            LineSplitter(), SSEParser()
+        async for chunk in self.aiter_bytes():
+            for line in lines.feed(decoder.decode(chunk)):
+                event = parser.feed(line)
+                if event is not None:
+                    yield event
 
     async def aclose(self) -> None:
         """``close()``, to await in async code (closing never blocks)."""
