@@ -188,3 +188,50 @@ def test_the_callers_headers_win(scripted: Start, make_client: Make) -> None:
     head = server.requests[0].lower()  # type: ignore[attr-defined]
     assert head.startswith(b"post / ")
     assert b"accept: text/event-stream, */*;q=0.1\r\n" in head
+
+
+# -- a real SSE server: sse-starlette on uvicorn ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def starlette_sse() -> typing.Iterator[str]:
+    """sse-starlette's EventSourceResponse on uvicorn, on a free port of 127.0.0.1 (a missing
+    package fails the run: both are in the test extra)."""
+    import threading
+
+    import uvicorn
+    from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    async def events(request: Request) -> EventSourceResponse:
+        async def source() -> typing.AsyncIterator[ServerSentEvent]:
+            for n in range(3):
+                yield ServerSentEvent(data=f"tick {n}\nsecond line", event="tick", id=str(n))
+            yield ServerSentEvent(data=request.headers.get("accept", ""), retry=1500)
+
+        return EventSourceResponse(source(), ping=60)
+
+    app = Starlette(routes=[Route("/events", events)])
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+    sock.close()
+
+
+def test_a_real_sse_server(starlette_sse: str, make_client: Make) -> None:
+    with make_client() as client, client.sse(starlette_sse + "/events") as events:
+        got = list(events)
+    assert got == [
+        *(E("tick", f"tick {n}\nsecond line", str(n)) for n in range(3)),
+        E(data="text/event-stream", id="2", retry=1500),
+    ]
