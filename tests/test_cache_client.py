@@ -332,3 +332,35 @@ def test_a_failing_storage_is_a_miss_never_an_error(origin: Origin, make_client:
             assert (r.text, r.cache_status) == ("ok", "miss")
         c.post(origin.url + "/a")
     assert origin.count("/a") == 3
+
+
+@pytest.mark.parametrize("failure", ["503", "down"])
+def test_stale_if_error_answers_for_a_failed_origin(
+    origin: Origin, make_client: Make, failure: str
+) -> None:
+    """RFC 5861: within the stale-if-error window, a stale stored response answers when the
+    origin fails (a 503, or nobody listening); past it, or with must-revalidate, the failure
+    is the caller's."""
+    clock = [time.time()]
+    origin.routes["/e"] = fixed(200, [("Cache-Control", "max-age=10, stale-if-error=60")])
+    origin.routes["/m"] = fixed(200, [("Cache-Control",
+                                       "max-age=10, stale-if-error=60, must-revalidate")])
+    cache = restwell.Cache(restwell.MemoryCache(), clock=lambda: clock[0])
+    with make_client(cache=cache) as c:
+        assert c.get(origin.url + "/e").cache_status == "miss"
+        assert c.get(origin.url + "/m").cache_status == "miss"
+    origin.routes["/e"] = origin.routes["/m"] = fixed(503, [], b"down")
+    if failure == "down":
+        origin.close()
+    clock[0] += 40  # stale by 30 s: within the 60 s window
+    with make_client(cache=cache, timeout=restwell.Timeout(2)) as c:  # (no kept connection)
+        stale = c.get(origin.url + "/e")
+        assert stale.status_code == 200 and stale.cache_status == "stale"
+        assert stale.text == "hello" and int(stale.headers["age"]) >= 40
+        if failure == "503":
+            assert c.get(origin.url + "/m").status_code == 503  # must-revalidate
+            clock[0] += 60  # past the window
+            assert c.get(origin.url + "/e").status_code == 503
+        else:
+            with pytest.raises(restwell.ConnectError):
+                c.get(origin.url + "/m")

@@ -36,6 +36,7 @@ from restwell._features._cache._policy import (
     keep_for,
     merged_fields,
     request_directives,
+    stale_if_error,
     storable,
     stored_fields,
 )
@@ -265,3 +266,31 @@ def test_entries_round_trip_and_garbage_is_a_miss() -> None:
     for garbage in (b"", b"{", b"[]", b'{"v": 99}', b'{"v": 1}', b"\xff\xfe"):
         assert Entry.load(garbage, b"") is None
         assert load_index(garbage) is None
+
+
+@pytest.mark.parametrize(("cache_control", "asked", "stale_by", "cache", "allowed"), [
+    ("max-age=10, stale-if-error=60", "", 30, PRIVATE, True),
+    ("max-age=10, stale-if-error=60", "", 90, PRIVATE, False),  # past the window
+    ("max-age=10", "stale-if-error=60", 30, PRIVATE, True),  # the request's window
+    ("max-age=10, stale-if-error=60", "stale-if-error=5", 30, PRIVATE, False),  # the request's
+    ("max-age=10", "", 30, PRIVATE, False),  # no window at all
+    ("max-age=10, stale-if-error=60, must-revalidate", "", 30, PRIVATE, False),
+    ("max-age=10, stale-if-error=60, no-cache", "", 30, PRIVATE, False),
+    ("max-age=10, stale-if-error=60, proxy-revalidate", "", 30, PRIVATE, True),
+    ("max-age=10, stale-if-error=60, proxy-revalidate", "", 30, SHARED, False),
+    ("max-age=10, stale-if-error=x", "", 30, PRIVATE, False),  # not delta-seconds: no window
+])
+def test_stale_if_error(cache_control: str, asked: str, stale_by: float, cache: Cache,
+                        allowed: bool) -> None:
+    """RFC 5861 §4: a stale response may answer for a failed origin within the window."""
+    fields = f(cache_control=cache_control, date=date(0))
+    directives = request_directives(f(cache_control=asked) if asked else [])
+    now = NOW + 10 + stale_by
+    assert stale_if_error(200, fields, NOW, NOW, directives, now, cache) is allowed
+
+
+def test_the_stale_if_error_window_is_kept() -> None:
+    """An entry is kept (its ttl) for its stale-if-error window past its freshness."""
+    fields = f(cache_control="max-age=10, stale-if-error=600", date=date(0))
+    assert keep_for(200, fields, NOW, NOW, NOW, PRIVATE) == 610.0
+

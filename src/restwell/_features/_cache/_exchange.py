@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import typing
 
+from ..._models._exceptions import RequestError
 from ..._models._headers import Headers
 from ..._models._request import Request
 from ..._models._response import Response
@@ -41,6 +42,7 @@ from ._policy import (
     keep_for,
     merged_fields,
     request_directives,
+    stale_if_error,
     storable,
     stored_fields,
 )
@@ -54,6 +56,7 @@ Steps = typing.Generator[Step, typing.Any, typing.Any]
 _OWN_CONDITIONS = frozenset({"if-none-match", "if-modified-since", "if-match",
                              "if-unmodified-since", "if-range", "range"})
 _MAX_VARIANTS = 32
+_ORIGIN_ERRORS = frozenset({500, 502, 503, 504})  # what stale-if-error may answer for
 
 
 class _Store:
@@ -112,8 +115,17 @@ def exchange(cache: Cache, request: Request, stream: bool, policy: Retry | None,
     validators = conditional_fields(entry.fields) if entry is not None else []
     sent = _conditional(request, validators) if validators else request
     request_time = cache.clock()
-    response = yield from _wire(sent, stream, policy)
+    try:
+        response = yield from _wire(sent, stream, policy)
+    except RequestError:  # the origin is unreachable: stale-if-error may answer (RFC 5861)
+        if entry is None or not _may_serve_stale(entry, directives, cache):
+            raise
+        return _served(entry, request, 0.0, "stale", started, age_from=cache)
     response_time = cache.clock()
+    if (entry is not None and response.status_code in _ORIGIN_ERRORS
+            and _may_serve_stale(entry, directives, cache)):
+        yield CLOSE, response, None
+        return _served(entry, request, 0.0, "stale", started, age_from=cache)
     if validators and response.status_code == 304:
         yield CLOSE, response, None
         assert entry is not None
@@ -131,6 +143,11 @@ def exchange(cache: Cache, request: Request, stream: bool, policy: Retry | None,
         yield from _keep(store, cache, index, primary, fields, credentials, response,
                          (request_time, response_time))
     return response
+
+
+def _may_serve_stale(entry: Entry, directives: typing.Any, cache: Cache) -> bool:
+    return stale_if_error(entry.status, entry.fields, entry.request_time, entry.response_time,
+                          directives, cache.clock(), cache)
 
 
 def _lookup(store: _Store, primary: str, fields: list[tuple[str, str]],

@@ -3,6 +3,7 @@
 - ``storable``: may this response be stored (§3, with the default-cacheable statuses of
   RFC 9110 §15.1)?
 - ``freshness_lifetime`` and ``current_age``: §4.2.1 and §4.2.3, the response delay included;
+- ``stale_if_error``: may a stale one answer when the origin fails (RFC 5861)?
 - ``decide``: is a stored response served as it is ("fresh"), served stale because the request
   allows it ("stale"), or validated first ("validate")? (§4.2, §4.3, §5.2.1, §5.2.2);
 - ``conditional_fields``, ``freshens`` and ``merged_fields``: validation (§4.3) and how a
@@ -143,7 +144,29 @@ def keep_for(status: int, fields: Fields, request_time: float, response_time: fl
     otherwise (a request's ``max-stale`` is not known in advance)."""
     left = freshness_lifetime(status, fields, response_time, cache) - current_age(
         fields, request_time, response_time, now)
-    return max(0.0, left) + (KEEP_STALE if conditional_fields(fields) else 0.0)
+    on_error = delta_seconds(cache_control(fields), "stale-if-error") or 0
+    return max(0.0, left) + max(KEEP_STALE if conditional_fields(fields) else 0.0,
+                                float(on_error))
+
+
+def stale_if_error(status: int, fields: Fields, request_time: float, response_time: float,
+                   request: Directives, now: float, cache: Cache) -> bool:
+    """May a stale stored response answer a request whose origin failed (unreachable, or a
+    500, 502, 503 or 504)? RFC 5861 §4: within the request's ``stale-if-error`` window, else
+    the response's, past its freshness; never when it must be revalidated (``no-cache``,
+    ``must-revalidate``, and for a shared cache ``proxy-revalidate`` and ``s-maxage``)."""
+    response = cache_control(fields)
+    if "no-cache" in response or "must-revalidate" in response or (
+        cache.shared and ("proxy-revalidate" in response or "s-maxage" in response)
+    ):
+        return False
+    window = delta_seconds(request, "stale-if-error")
+    if window is None:
+        window = delta_seconds(response, "stale-if-error")
+    if window is None:
+        return False
+    lifetime = freshness_lifetime(status, fields, response_time, cache)
+    return current_age(fields, request_time, response_time, now) - lifetime <= window
 
 
 def decide(status: int, fields: Fields, request_time: float, response_time: float,
