@@ -5,7 +5,6 @@ import typing
 from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._client._sync import Client
 from ._features._auth import Auth, BasicAuth, BearerAuth
-from ._features._cache._config import Cache
 from ._features._cookies import Cookies
 from ._features._digest import DigestAuth
 from ._features._oauth2 import OAuth2
@@ -52,7 +51,6 @@ from ._models._proxy import Proxy
 from ._models._request import Request
 from ._models._response import Response
 from ._models._retry import Retry
-from ._models._sse import ServerSentEvent
 from ._models._status_errors import (
     BadGateway,
     BadRequest,
@@ -73,9 +71,6 @@ from ._models._status_errors import (
     UnsupportedMediaType,
 )
 from ._models._urls import URL
-from ._storage._memory import MemoryCache
-from ._storage._redis import RedisCache
-from ._storage._sqlite import SQLiteCache
 from ._version import __version__
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -113,7 +108,9 @@ __all__ = [
 _ASYNC = {"AsyncClient": "_client._async", "AsyncBaseTransport": "_io._async._transport",
           "AsyncHTTPTransport": "_io._async._transport", "BaseTransport": "_io._sync._transport",
           "HTTPTransport": "_io._sync._transport", "JSONDecodeError": "_models._problems",
-          "codes": "_models._codes"}
+          "codes": "_models._codes", "Cache": "_features._cache._config",
+          "MemoryCache": "_storage._memory", "SQLiteCache": "_storage._sqlite",
+          "RedisCache": "_storage._redis", "ServerSentEvent": "_models._sse"}
 
 
 # requests' names a migrating script reaches for, and restwell's (docs/defaults.md).
@@ -129,8 +126,8 @@ def __getattr__(name: str) -> typing.Any:
     # The async half loads on first use: importing asyncio would double restwell's import time
     # for programs that never use it. The sockets half (transports, connections, the parser,
     # TLS settings) loads when the first Client is made, or when its classes are asked for.
-    # JSONDecodeError (it subclasses json's, so it imports json) and codes (an enum of 60
-    # members) load on first use too.
+    # JSONDecodeError (it subclasses json's, so it imports json), codes (an enum of 60
+    # members) and Cache (a dataclass: dataclasses imports inspect) load on first use too.
     module = _ASYNC.get(name)
     if module is None:
         hint = _MIGRATING.get(name)

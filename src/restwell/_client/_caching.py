@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import typing
 
-from .._features._cache._config import Cache, Storage
 from .._models._request import Request
-from .._storage._memory import MemoryCache
-from .._storage._sqlite import SQLiteCache
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from .._features._cache._config import Cache, Storage
 
 __all__ = ["CacheTypes", "to_cache", "per_call"]
-CacheTypes = typing.Union[bool, str, "os.PathLike[str]", Cache, Storage, None]
+CacheTypes = typing.Union[bool, str, "os.PathLike[str]", "Cache", "Storage", None]
 
 
 def to_cache(cache: CacheTypes) -> Cache | None:
@@ -20,6 +20,11 @@ def to_cache(cache: CacheTypes) -> Cache | None:
     ``Cache``. An AsyncClient calls the storage's async twins (``_exchange._Store``)."""
     if cache is None or cache is False:
         return None
+    # Here, not at the top: a client without a cache loads none of it (Cache is a dataclass).
+    from .._features._cache._config import Cache, Storage
+    from .._storage._memory import MemoryCache
+    from .._storage._sqlite import SQLiteCache
+
     if cache is True:
         return Cache(MemoryCache())
     if isinstance(cache, Cache):

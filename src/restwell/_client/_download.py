@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import typing
 
 from .._features._download import (
@@ -62,6 +61,8 @@ class Target:
             self.meta = self.part + ".json"
             self.offset = self._resumable()
         else:
+            import tempfile  # (here: import restwell does not load it)
+
             handle, self.part = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
             os.close(handle)
             self.meta = ""

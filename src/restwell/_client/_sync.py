@@ -7,9 +7,7 @@ import contextlib
 import os
 import typing
 
-from .._features._download import AGAIN, FAIL
 from .._features._flow import run
-from .._features._pagination import Pagination
 from .._features._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, SLEEP, STORE, Flow
 from .._models._config import UNSET, TimeoutTypes, UnsetType
 from .._models._content import RequestContent, RequestData, RequestFiles
@@ -18,20 +16,20 @@ from .._models._proxy import ProxyTypes
 from .._models._request import Request
 from .._models._response import Response
 from .._models._retry import RetryTypes
-from .._models._sse import ServerSentEvent
 from .._models._templates import PathValues, expand_path
 from .._models._urls import URL, QueryParams
 from ._base import SEND_OPTIONS, BaseClient
 from ._build import CookieTypes
 from ._calls import call_options, streamed
-from ._download import BODY, Progress, Target
 from ._keywords import CALL_KEYWORDS
-from ._pages import Pages
-from ._sse import check_event_stream, sse_options
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .._features._auth import AuthTypes
+    from .._features._pagination import Pagination
     from .._io._sync._transport import BaseTransport
+    from .._models._sse import ServerSentEvent
+    from ._download import Progress
+    from ._pages import Pages
 
 __all__ = ["Client"]
 
@@ -187,6 +185,8 @@ class Client(BaseClient):
         ``HTTPStatusError``, an answer that is not ``text/event-stream`` a
         ``RemoteProtocolError``. A dropped stream is not reconnected (docs/sse.md). Takes
         what ``request()`` takes."""
+        from ._sse import check_event_stream, sse_options
+
         with self.stream(method, url, **sse_options(kwargs)) as response:
             if response.status_code >= 400:
                 response.read()
@@ -251,6 +251,9 @@ class Client(BaseClient):
         ``If-Range``), or started again when the resource changed. ``progress(done, total)``
         is called per chunk; a body shorter than announced raises ``IncompleteBodyError``
         and keeps the partial file. Takes what ``request()`` takes (docs/downloads.md)."""
+        from .._features._download import AGAIN, FAIL  # (here: import restwell loads none of it)
+        from ._download import BODY, Target
+
         target = Target(str(url), path, resume, progress)
         try:
             while True:
@@ -278,6 +281,8 @@ class Client(BaseClient):
         field's ``rel="next"`` by default; ``CursorPagination``, ``PagePagination``);
         ``.items(path)`` iterates the items instead. Takes what ``request()`` takes, for every
         page; stops after ``max_pages`` pages or ``max_items`` items (docs/pagination.md)."""
+        from ._pages import Pages
+
         return Pages(self, method, url, pagination, max_pages, max_items, kwargs)
 
     def close(self) -> None:

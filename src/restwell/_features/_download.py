@@ -22,7 +22,6 @@ The client does the file I/O (``_client/_download.py``) and the two loops.
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 
 from .._models._json import dumps, loads
@@ -37,8 +36,7 @@ APPEND, FRESH, DONE, AGAIN, FAIL = "append", "fresh", "done", "again", "fail"
 SIDECAR_VERSION = 1
 
 
-@dataclasses.dataclass(frozen=True)
-class Partial:
+class Partial(typing.NamedTuple):  # (NamedTuples: import restwell loads no dataclasses)
     """What the sidecar remembers of the first response of an interrupted download."""
 
     url: str
@@ -46,8 +44,7 @@ class Partial:
     total: int | None  # the whole resource's length, when the first response said it
 
 
-@dataclasses.dataclass(frozen=True)
-class Decision:
+class Decision(typing.NamedTuple):
     """What an answer means: ``kind`` (one of the constants above), the length the file
     must have when the body ends (None: unknown), and for ``FAIL`` why."""
 

@@ -32,12 +32,13 @@ from .._models._response import Response
 from .._models._retry import Retry
 from .._models._urls import URL
 from ._auth import Auth, AuthTypes, BasicAuth, to_auth, wrote_authorization
-from ._cache._config import Cache, request_cache_off
-from ._cache._exchange import exchange
 from ._cookies import Cookies, cookies_for_hop, keep_cookies
 from ._redirects import REDIRECT_CODES, crosses_boundary, next_request
 from ._retry import attempts
 from ._steps import AUTH, AUTH_END, CALL, CLOSE, READ, SEND, Flow, Step
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._cache._config import Cache
 
 __all__ = ["FlowHost", "run", "auth_for", "route"]
 Hooks = dict[str, list[typing.Callable[..., typing.Any]]]
@@ -168,7 +169,9 @@ def _one(
     for hook in host.event_hooks["request"]:
         yield CALL, hook, request
     policy = host.retries if request.retries is UNSET else request.retries
-    if host._cache is not None and not request.for_auth and not request_cache_off(request):
+    if host._cache is not None and not request.for_auth and not _cache_off(request):
+        from ._cache._exchange import exchange  # (here: a client without a cache loads none)
+
         response: Response = yield from exchange(
             host._cache, request, stream, policy, host._asynchronous)  # type: ignore[arg-type]
     elif policy is None:
@@ -177,6 +180,12 @@ def _one(
         response = yield from attempts(request, stream, policy)  # type: ignore[arg-type]
     _cookies_of(host, request, response)
     return response
+
+
+def _cache_off(request: Request) -> bool:
+    from ._cache._config import request_cache_off
+
+    return request_cache_off(request)
 
 
 def _cookies_of(host: FlowHost, request: Request, response: Response) -> None:

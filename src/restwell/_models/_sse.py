@@ -11,14 +11,14 @@ all ASCII digits. A BOM at the very start of the stream is removed.
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 
 __all__ = ["SSEParser", "ServerSentEvent"]
 
 
-@dataclasses.dataclass(frozen=True)
-class ServerSentEvent:
+# A NamedTuple, not a dataclass: immutable and compared by value all the same, and
+# ``import restwell`` does not pay for dataclasses (and inspect), about 8 ms.
+class ServerSentEvent(typing.NamedTuple):
     """One event of a ``text/event-stream``: its type (``"message"`` by default), its data
     (the ``data`` lines joined by ``\\n``), the last event id seen (``""`` if none) and the
     reconnection time the server asked for, in milliseconds (``None`` if not in this event)."""

@@ -24,7 +24,9 @@ import typing
 from ._bodies import BodyDecoder, LineSplitter, Rechunker
 from ._decoders import decode_all
 from ._exceptions import ResponseNotRead, StreamClosed, StreamConsumed, StreamError
-from ._sse import ServerSentEvent, SSEParser
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._sse import ServerSentEvent
 
 __all__ = ["AsyncByteStream", "Body", "Buffered", "ByteStream", "TextDecoder"]
 
@@ -269,6 +271,8 @@ class Body:
     def iter_sse(self) -> typing.Iterator[ServerSentEvent]:
         """The body as Server-Sent Events (always UTF-8, whatever ``encoding`` says), each
         dispatched by its blank line; an event the stream ends before is dropped."""
+        from ._sse import SSEParser  # (here: import restwell does not load it)
+
         decoder, lines, parser = codecs.getincrementaldecoder("utf-8")("replace"), \
             LineSplitter(), SSEParser()
         for chunk in self.iter_bytes():
@@ -362,6 +366,8 @@ class Body:
 
     async def aiter_sse(self) -> typing.AsyncIterator[ServerSentEvent]:
         """``iter_sse()`` for a response from an AsyncClient."""
+        from ._sse import SSEParser  # (here: import restwell does not load it)
+
         decoder, lines, parser = codecs.getincrementaldecoder("utf-8")("replace"), \
             LineSplitter(), SSEParser()
         async for chunk in self.aiter_bytes():
